@@ -1,0 +1,97 @@
+"""Settings come from the environment only; a bad value stops start-up with a clear message."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from policyapi.settings import env_bool, env_database, env_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(**env: str) -> subprocess.CompletedProcess[str]:
+    """Load the settings in a fresh interpreter with exactly these DJANGO_/DATABASE_ variables."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "policyapi.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("On", True), ("0", False), ("no", False)]
+)
+def test_it_reads_booleans(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG") is expected
+
+
+def test_it_rejects_a_boolean_it_cannot_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"X_FLAG='maybe' is not a boolean"):
+        env_bool("X_FLAG")
+
+
+def test_it_reads_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_HOSTS", " api.example.org, ,example.org ")
+    assert env_list("X_HOSTS", []) == ["api.example.org", "example.org"]
+
+
+def test_it_pools_postgres_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_DB", "postgres://app@db.internal:5432/policy")
+    config = env_database("X_DB", "sqlite:///unused")
+    assert (config["ENGINE"], config["NAME"], config["HOST"], config["CONN_MAX_AGE"]) == (
+        "django.db.backends.postgresql",
+        "policy",
+        "db.internal",
+        0,
+    )
+    assert config["OPTIONS"]["pool"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@localhost/policy", "only PostgreSQL"),
+        ("postgres://app@db.internal:5432", "names no database"),
+        ("nonsense", "not a usable database URL"),
+    ],
+)
+def test_it_rejects_an_unusable_database_url(
+    monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.setenv("X_DB", url)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_database("X_DB", "sqlite:///unused")
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
+    result = start()
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off" in (
+        result.stderr
+    )
+
+
+def test_it_refuses_to_start_on_a_bad_debug_value() -> None:
+    result = start(DJANGO_DEBUG="sometimes", DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: DJANGO_DEBUG='sometimes' is not a boolean" in result.stderr
+
+
+def test_it_starts_in_development_without_any_variable_but_debug() -> None:
+    result = start(DJANGO_DEBUG="1")
+    assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr
+
+
+def test_it_starts_in_production_with_its_secret() -> None:
+    result = start(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="api.example.org")
+    assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr
