@@ -32,12 +32,10 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 
 setup: $(VENV)/.requirements
 
-# Migrate, load the article data set (loading it again changes nothing) and give records
-# loaded from the fixture their initial history entry (skipped once a model has history).
+# Migrate and load the article data set (loading it again changes nothing).
 data: setup
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py loaddata article
-	$(DEV) $(BIN)/python manage.py populate_history --auto
 
 run: data
 	@echo ""

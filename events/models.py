@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
 from .constraints import FieldCheckConstraint, FieldUniqueConstraint
+from .history import tracked
 
 ISO2_PATTERN = r"^[A-Z]{2}\Z"
 ISO3_PATTERN = r"^[A-Z]{3}\Z"
@@ -160,7 +160,7 @@ class Source(TimeStampedModel):
     )
     retrieved_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = SlugManager()
 
     class Meta:
@@ -212,7 +212,7 @@ class Country(TimeStampedModel):
     )
     name = models.CharField(max_length=200, unique=True)
 
-    history = HistoricalRecords()
+    history = tracked()
 
     class Meta:
         ordering = ["name"]
@@ -251,7 +251,7 @@ class Topic(TimeStampedModel):
         help_text="The broader topic (trade > tariffs > reciprocal tariffs).",
     )
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = SlugManager()
 
     class Meta:
@@ -331,7 +331,7 @@ class Participant(TimeStampedModel):
         validators=[RegexValidator(WIKIDATA_PATTERN, "A Wikidata item id, e.g. 'Q42'.")],
     )
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = SlugManager()
 
     class Meta:
@@ -409,7 +409,7 @@ class Event(TimeStampedModel):
         Participant, through="Participation", related_name="events", blank=True
     )
 
-    history = HistoricalRecords(m2m_fields=[countries, topics])
+    history = tracked(m2m_fields=[countries, topics])
     objects = SlugManager()
 
     class Meta:
@@ -508,7 +508,7 @@ class EventRelation(TimeStampedModel):
         help_text="Read as: <from_event> is <relation_type> <to_event>.",
     )
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = RelationManager()
 
     class Meta:
@@ -577,7 +577,7 @@ class Participation(TimeStampedModel):
     )
     note = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = ParticipationManager()
 
     class Meta:
@@ -632,7 +632,7 @@ class Statement(TimeStampedModel):
     )
     date_note = models.TextField(blank=True, help_text="How the date was resolved, and from what.")
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = SlugManager()
 
     class Meta:
@@ -726,7 +726,7 @@ class TariffMeasure(TimeStampedModel):
     )
     discussed_in = models.ManyToManyField(Event, blank=True, related_name="discussed_measures")
 
-    history = HistoricalRecords(m2m_fields=[target_countries, discussed_in])
+    history = tracked(m2m_fields=[target_countries, discussed_in])
     objects = SlugManager()
 
     class Meta:
@@ -900,7 +900,7 @@ class Citation(TimeStampedModel):
         related_name="citations",
     )
 
-    history = HistoricalRecords()
+    history = tracked()
     objects = CitationManager()
 
     class Meta:

@@ -128,3 +128,8 @@ def test_it_records_the_editor_in_the_change_history(staff_client: Client) -> No
     assert response.status_code == 302
     history = Country.objects.get(iso2="PK").history.get()
     assert (history.history_type, history.history_user) == ("+", staff_client.user)  # type: ignore[attr-defined]
+
+
+def test_it_redirects_the_site_root_to_the_admin(client: Client) -> None:
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (302, reverse("admin:index"))

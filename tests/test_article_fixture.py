@@ -264,3 +264,35 @@ def test_it_loads_twice_without_change(article: None) -> None:
     first = snapshot()
     call_command("loaddata", "article", verbosity=0)
     assert snapshot() == first
+
+
+def test_it_records_a_creation_entry_for_every_loaded_record(article: None) -> None:
+    call = Event.objects.get(slug="rubio-dar-phone-call-2025-04-07")
+    entry = call.history.get()
+    assert (entry.history_type, entry.history_change_reason) == ("+", "Loaded from fixture article")
+    assert {row.topic.slug for row in entry.topics.all()} == {
+        slug for slug in call.topics.values_list("slug", flat=True)
+    }
+    for model in ALL_MODELS:
+        records = model._default_manager.count()
+        assert model.history.filter(history_type="+").count() == records, model.__name__  # type: ignore[attr-defined]
+
+
+def test_it_records_what_a_reload_changed(article: None, tmp_path: Path) -> None:
+    import json
+
+    data = json.loads((ROOT / "fixtures" / "article.json").read_text(encoding="utf-8"))
+    for obj in data:
+        if obj["fields"].get("slug") == "kabul-airport-attack-2021-08-26":
+            obj["fields"]["title"] = "Kabul airport bombing"
+            obj["fields"]["countries"] = ["AF"]
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(data), encoding="utf-8")
+    call_command("loaddata", str(changed), verbosity=0)
+    attack = Event.objects.get(slug="kabul-airport-attack-2021-08-26")
+    latest, first = attack.history.all()
+    delta = latest.diff_against(first)
+    assert latest.history_type == "~"
+    assert sorted(change.field for change in delta.changes) == ["countries", "title"]
+    # Records the reload did not change keep their single entry.
+    assert Event.objects.get(slug="rubio-dar-phone-call-2025-04-07").history.count() == 1
