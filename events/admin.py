@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
+    CITATION_TARGETS,
     Citation,
     Country,
     Event,
@@ -36,36 +37,9 @@ class CitationInline(admin.TabularInline):
     show_change_link = True
 
 
-class EventCitationInline(CitationInline):
-    fk_name = "event"
-
-
-class ParticipantCitationInline(CitationInline):
-    fk_name = "participant"
-
-
-class StatementCitationInline(CitationInline):
-    fk_name = "statement"
-
-
-class TariffMeasureCitationInline(CitationInline):
-    fk_name = "tariff_measure"
-
-
-class TopicCitationInline(CitationInline):
-    fk_name = "topic"
-
-
-class CountryCitationInline(CitationInline):
-    fk_name = "country"
-
-
-class ParticipationCitationInline(CitationInline):
-    fk_name = "participation"
-
-
-class EventRelationCitationInline(CitationInline):
-    fk_name = "event_relation"
+def citations_of(fk_name: str) -> type[CitationInline]:
+    """The citations inline for the model a Citation reaches through `fk_name`."""
+    return type(f"{fk_name.title()}CitationInline", (CitationInline,), {"fk_name": fk_name})
 
 
 class ParticipationInline(admin.TabularInline):
@@ -99,7 +73,7 @@ class EventRelationInline(admin.TabularInline):
 class CountryAdmin(SimpleHistoryAdmin):
     list_display = ["iso2", "iso3", "name", "updated_at"]
     search_fields = ["iso2", "iso3", "name"]
-    inlines = [CountryCitationInline]
+    inlines = [citations_of("country")]
 
 
 @admin.register(Source)
@@ -133,7 +107,7 @@ class TopicAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["parent"]
-    inlines = [TopicCitationInline]
+    inlines = [citations_of("topic")]
 
 
 @admin.register(Participant)
@@ -144,7 +118,7 @@ class ParticipantAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["country", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["country", "affiliation"]
-    inlines = [ParticipantCitationInline]
+    inlines = [citations_of("participant")]
 
 
 @admin.register(Event)
@@ -166,7 +140,7 @@ class EventAdmin(SimpleHistoryAdmin):
         ("When", {"fields": [("start_date", "end_date", "date_precision"), "date_note"]}),
         ("Where and what", {"fields": ["location_country", "countries", "topics"]}),
     ]
-    inlines = [ParticipationInline, StatementInline, EventRelationInline, EventCitationInline]
+    inlines = [ParticipationInline, StatementInline, EventRelationInline, citations_of("event")]
 
 
 @admin.register(EventRelation)
@@ -176,7 +150,7 @@ class EventRelationAdmin(SimpleHistoryAdmin):
     search_fields = ["from_event__title", "from_event__slug", "to_event__title", "to_event__slug"]
     autocomplete_fields = ["from_event", "to_event"]
     list_select_related = ["from_event", "to_event"]
-    inlines = [EventRelationCitationInline]
+    inlines = [citations_of("event_relation")]
 
 
 @admin.register(Participation)
@@ -186,7 +160,7 @@ class ParticipationAdmin(SimpleHistoryAdmin):
     search_fields = ["event__title", "event__slug", "participant__name", "participant__slug"]
     autocomplete_fields = ["event", "participant", "country"]
     list_select_related = ["event", "participant", "country"]
-    inlines = [ParticipationCitationInline]
+    inlines = [citations_of("participation")]
 
 
 @admin.register(Statement)
@@ -196,7 +170,7 @@ class StatementAdmin(SimpleHistoryAdmin):
     search_fields = ["slug", "text", "speaker__name", "event__title"]
     autocomplete_fields = ["event", "speaker"]
     list_select_related = ["speaker", "event"]
-    inlines = [StatementCitationInline]
+    inlines = [citations_of("statement")]
 
 
 @admin.register(TariffMeasure)
@@ -230,7 +204,7 @@ class TariffMeasureAdmin(SimpleHistoryAdmin):
         ),
         ("Events", {"fields": ["announced_in", "discussed_in"]}),
     ]
-    inlines = [TariffMeasureCitationInline]
+    inlines = [citations_of("tariff_measure")]
 
 
 @admin.register(Citation)
@@ -238,17 +212,7 @@ class CitationAdmin(SimpleHistoryAdmin):
     list_display = ["key", "source", "field", "short_excerpt", "target_label"]
     list_filter = ["source", "field"]
     search_fields = ["key", "excerpt", "source__title", "source__slug"]
-    autocomplete_fields = [
-        "source",
-        "event",
-        "event_relation",
-        "participation",
-        "participant",
-        "statement",
-        "tariff_measure",
-        "topic",
-        "country",
-    ]
+    autocomplete_fields = ["source", *CITATION_TARGETS]
     list_select_related = [
         "source",
         "event",

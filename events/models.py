@@ -817,6 +817,18 @@ def exactly_one_of(names: tuple[str, ...]) -> Q:
     return condition
 
 
+def citation_target(model: type[models.Model]) -> "models.ForeignKey[Any, Any]":
+    """One of the records a citation can support (exactly one is set per citation)."""
+    return models.ForeignKey(
+        model,
+        # A citation is evidence for its record and has no meaning without it.
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+
+
 def new_citation_key() -> str:
     return uuid.uuid4().hex
 
@@ -850,55 +862,14 @@ class Citation(TimeStampedModel):
         help_text="The field of the record this excerpt supports; blank for the record as a "
         "whole (that the event happened, that the participant took part, ...).",
     )
-    # Every target cascades: a citation is evidence for its record and has no meaning alone.
-    event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    event_relation = models.ForeignKey(
-        EventRelation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    participation = models.ForeignKey(
-        Participation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    participant = models.ForeignKey(
-        Participant,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    statement = models.ForeignKey(
-        Statement,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    tariff_measure = models.ForeignKey(
-        TariffMeasure,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    topic = models.ForeignKey(
-        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
+    event = citation_target(Event)
+    event_relation = citation_target(EventRelation)
+    participation = citation_target(Participation)
+    participant = citation_target(Participant)
+    statement = citation_target(Statement)
+    tariff_measure = citation_target(TariffMeasure)
+    topic = citation_target(Topic)
+    country = citation_target(Country)
 
     history = tracked()
     objects = CitationManager()
