@@ -85,7 +85,7 @@ class SourceAdmin(SimpleHistoryAdmin):
         "language",
         ("published_on", admin.DateFieldListFilter),
     ]
-    search_fields = ["slug", "title", "publisher", "url"]
+    search_fields = ["slug", "title", "publisher", "web_url"]
     prepopulated_fields = {"slug": ["title"]}
     # Django 6 makes https the default scheme for a URL typed without one; adopt it now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

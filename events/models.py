@@ -141,7 +141,9 @@ class Source(TimeStampedModel):
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, help_text="Who published it, e.g. 'Reuters'.")
-    url = models.URLField(max_length=500, blank=True)
+    web_url = models.URLField(
+        "web URL", max_length=500, blank=True, help_text="Where the document is published."
+    )
     published_on = models.DateField(null=True, blank=True)
     published_precision = models.CharField(
         max_length=5,
