@@ -10,13 +10,14 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format setup data clean
+.PHONY: help run test lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make format format the code with ruff"
+	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ data: setup
 
 run: data
 	@echo ""
+	@echo "  API root:    http://$(HOST):$(PORT)/api/v1/"
+	@echo "  Swagger UI:  http://$(HOST):$(PORT)/api/v1/docs/"
+	@echo "  ReDoc:       http://$(HOST):$(PORT)/api/v1/redoc/"
 	@echo "  Admin:       http://$(HOST):$(PORT)/admin/"
 	@echo "  Create an admin user (in another terminal):"
 	@echo "      $(BIN)/python manage.py createsuperuser"
@@ -52,6 +56,9 @@ lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(BIN)/mypy .
+
+schema: setup
+	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 format: $(VENV)/.requirements-dev
 	$(BIN)/ruff check --fix .

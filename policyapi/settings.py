@@ -7,6 +7,7 @@ The README's "Configuration" table lists every variable.
 """
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +87,23 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "events",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before CommonMiddleware, so that CORS headers reach every response, redirects included.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET, and 304 Not Modified for a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,3 +152,77 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # `python manage.py loaddata article` finds fixtures/article.json.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# --- API -----------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["events.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "events.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "events.problems.exception_handler",
+    # Reads are public; writes come with authentication and permissions (see the README).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Rates are numbers in JSON (29.0), not strings.
+    "COERCE_DECIMAL_TO_STRING": False,
+    "URL_FORMAT_OVERRIDE": "format",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "policyapi",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (BASE_DIR / "events" / "api_description.md").read_text(encoding="utf-8"),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "tryItOutEnabled": True, "validatorUrl": None},
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "events.models.DatePrecision",
+        "EventTypeEnum": "events.models.EventType",
+        "ParticipantKindEnum": "events.models.ParticipantKind",
+        "ParticipationRoleEnum": "events.models.ParticipationRole",
+        "RelationTypeEnum": "events.models.RelationType",
+        "StatementKindEnum": "events.models.StatementKind",
+        "MeasureTypeEnum": "events.models.MeasureType",
+        "MeasureStatusEnum": "events.models.MeasureStatus",
+        "SourceBodyKindEnum": "events.models.Source.BodyKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "events.schema.finish_schema",
+    ],
+    "TAGS": [
+        {"name": "events", "description": "Diplomatic events: calls, meetings, statements, ..."},
+        {"name": "participants", "description": "People and organizations taking part."},
+        {"name": "countries", "description": "Countries (ISO 3166-1), their events and measures."},
+        {"name": "topics", "description": "The topic tree events are filed under."},
+        {"name": "tariff-measures", "description": "Tariffs: who imposes them on whom, when."},
+        {"name": "statements", "description": "What participants said, verbatim."},
+        {"name": "sources", "description": "The documents every fact is cited from."},
+        {"name": "service", "description": "The API root and health checks."},
+    ],
+}
+
+# Browser apps on other origins may read the API. "*" allows every origin; credentials (cookies)
+# are never sent cross-origin.
+_cors_origins = env_list("CORS_ALLOWED_ORIGINS", ["*"])
+for _origin in _cors_origins:
+    if _origin != "*" and not re.fullmatch(r"https?://[^/\s]+", _origin):
+        raise ImproperlyConfigured(
+            f"CORS_ALLOWED_ORIGINS: {_origin!r} is not an origin such as https://app.example.org "
+            "(scheme and host, optional port, no path), nor '*'."
+        )
+CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag"]

@@ -19,15 +19,24 @@ def _letters(n: int, width: int) -> str:
     return out
 
 
+ARTICLE_COUNTRIES = {"US", "PK", "UA", "CD", "AF"}
+# Two-letter codes from ZZ down, skipping the article's countries.
+FREE_CODES = [
+    code
+    for code in (_letters(n, 2) for n in reversed(range(26 * 26)))
+    if code not in ARTICLE_COUNTRIES
+]
+
+
 class CountryFactory(DjangoModelFactory[models.Country]):
     class Meta:
         model = models.Country
         django_get_or_create = ("iso2",)
 
-    # Starts at "ZA.." so generated codes stay clear of the fixture's real ones.
-    iso2 = factory.Sequence(lambda n: _letters(650 + n, 2))
-    iso3 = factory.Sequence(lambda n: _letters(17000 + n, 3))
-    name = factory.Sequence(lambda n: f"Country {n}")
+    iso2 = factory.Sequence(lambda n: FREE_CODES[n % len(FREE_CODES)])
+    # No real alpha-3 code ends in Q after its alpha-2 code, so these never clash.
+    iso3 = factory.LazyAttribute(lambda country: f"{country.iso2}Q")
+    name = factory.LazyAttribute(lambda country: f"Country {country.iso2}")
 
 
 class SourceFactory(DjangoModelFactory[models.Source]):

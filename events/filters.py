@@ -1,0 +1,541 @@
+"""Every FilterSet of the API, and the strict filter backend that applies them.
+
+Conventions, the same on every collection:
+- a repeated parameter or a comma-separated value means OR (`?country=US,PK` or
+  `?country=US&country=PK`); different parameters combine with AND;
+- a value that cannot be parsed, an unknown enum value, or a slug that names nothing is a 400
+  naming the parameter; so is an unknown parameter: nothing is ever silently ignored.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from . import search
+from .models import (
+    CAMEO_PATTERN,
+    Country,
+    DatePrecision,
+    Event,
+    EventType,
+    MeasureStatus,
+    MeasureType,
+    Participant,
+    ParticipantKind,
+    Participation,
+    Source,
+    Statement,
+    TariffMeasure,
+    Topic,
+)
+
+MAX_VALUES = 100  # values in one multi-valued parameter
+MAX_SEARCH_LENGTH = 500
+
+
+# --- multi-valued parameters ------------------------------------------------------------------
+
+
+class CommaSeparatedWidget(forms.SelectMultiple):
+    """Reads `?p=a,b&p=c` as ["a", "b", "c"]; empty items are kept so the field can refuse them."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str] | None:
+        if name not in data:
+            return None
+        raw = data.getlist(name) if isinstance(data, QueryDict) else [data[name]]
+        return [part.strip() for value in raw for part in str(value).split(",")]
+
+
+class _MultiValueMixin:
+    """Shared checks of every multi-valued field: no empty items, not too many."""
+
+    normalize: Callable[[str], str] = staticmethod(lambda value: value)
+
+    def clean(self, value: Any) -> Any:
+        if value is not None:
+            if any(part == "" for part in value):
+                raise forms.ValidationError(
+                    "Empty value: give one or more values, separated by commas.", code="empty"
+                )
+            if len(value) > MAX_VALUES:
+                raise forms.ValidationError(f"At most {MAX_VALUES} values.", code="too_many")
+            value = [self.normalize(part) for part in value]
+        return super().clean(value)  # type: ignore[misc]
+
+
+class MultipleChoiceField(_MultiValueMixin, forms.MultipleChoiceField):
+    def validate(self, value: Any) -> None:
+        choices: Any = self.choices
+        allowed = [str(key) for key, _ in choices]
+        for item in value:
+            if item not in allowed:
+                raise forms.ValidationError(
+                    f"{item!r} is not one of: {', '.join(allowed)}.", code="invalid_choice"
+                )
+
+
+class ModelMultipleChoiceField(_MultiValueMixin, forms.ModelMultipleChoiceField):
+    default_error_messages = {
+        "invalid_choice": "No record has %(value)s as its identifier.",
+        "invalid_pk_value": "%(pk)s is not a valid identifier.",
+    }
+
+
+class CountryCodeField(ModelMultipleChoiceField):
+    """ISO 3166-1 alpha-2 codes, in any case."""
+
+    normalize = staticmethod(str.upper)
+    default_error_messages = {"invalid_choice": "%(value)s is not a known country code."}
+
+
+class CameoField(_MultiValueMixin, forms.MultipleChoiceField):
+    """CAMEO code prefixes: a root 01-20 and up to two more digits."""
+
+    def validate(self, value: Any) -> None:
+        for code in value:
+            if not re.match(CAMEO_PATTERN, code):
+                raise forms.ValidationError(
+                    f"{code!r} is not a CAMEO code prefix (01 to 20, then up to two digits).",
+                    code="invalid",
+                )
+
+
+class ChoiceFilter(filters.MultipleChoiceFilter):
+    field_class = MultipleChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        super().__init__(*args, **kwargs)
+
+
+# The schema shows these as arrays of strings (slugs, codes): spectacular wraps the type.
+@extend_schema_field(OpenApiTypes.STR)
+class SlugFilter(filters.ModelMultipleChoiceFilter):
+    """Records named by slug. Without a `method`, `field_name` must end in the related
+    record's slug (`speaker__slug`): django-filter compares it with each record's slug."""
+
+    field_class = ModelMultipleChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class CountryFilter(SlugFilter):
+    field_class = CountryCodeField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs["to_field_name"] = "iso2"
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CameoFilter(filters.MultipleChoiceFilter):
+    field_class = CameoField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return qs
+        condition = Q()
+        for prefix in value:
+            condition |= Q(**{f"{self.field_name}__startswith": prefix})
+        return qs.filter(condition)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """django-filter's ordering, with the slug as the last key so that ties keep one order
+    (pages would otherwise overlap or skip rows)."""
+
+    def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "slug")
+
+
+# --- shared filter logic ----------------------------------------------------------------------
+
+
+def overlaps_from(start: str, end: str, precision: str, day: datetime.date) -> Q:
+    """Records whose date range reaches `day` or later.
+
+    A date known to the month stands for the whole month, one known to the year for the whole
+    year: an event of "March 2025" (stored as 2025-03-01) still overlaps 2025-03-20.
+    """
+    by_precision = {
+        DatePrecision.DAY: day,
+        DatePrecision.MONTH: day.replace(day=1),
+        DatePrecision.YEAR: day.replace(month=1, day=1),
+    }
+    condition = Q()
+    for value, earliest in by_precision.items():
+        reaches = Q(**{f"{start}__gte": earliest})
+        if end:
+            reaches = Q(**{f"{end}__gte": earliest}) | Q(**{f"{end}__isnull": True}) & reaches
+        condition |= Q(**{precision: value}) & reaches
+    return condition
+
+
+def topic_and_descendants(topics: Iterable[Topic]) -> set[int]:
+    """Ids of the given topics and every topic below them (one query for the whole tree)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Topic.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found: set[int] = set()
+    stack = [topic.pk for topic in topics]
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+class SearchFilter(filters.CharFilter):
+    """`q`: full-text search (see events/search.py)."""
+
+    def __init__(self, *, fields: tuple[str, ...], **kwargs: Any) -> None:
+        self.search_fields = fields
+        kwargs.setdefault("max_length", MAX_SEARCH_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            "Full-text search. Words are matched in any form (PostgreSQL stems them: 'tariffs' "
+            "matches 'tariff'); all words must match; \"a phrase\", `or` and `-word` work as in a "
+            "web search engine. Results are ranked by relevance unless `ordering` is given.",
+        )
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if value in (None, ""):
+            return qs
+        related = getattr(self.parent, "search_related", None)
+        ranked = "ordering" not in self.parent.data
+        return search.search(qs, value, self.search_fields, related=related, ranked=ranked)
+
+
+def updated_since_filter() -> filters.IsoDateTimeFilter:
+    return filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only records changed at or after this time (ISO 8601; UTC when no offset is "
+        "given), for incremental sync.",
+    )
+
+
+# --- the FilterSets ---------------------------------------------------------------------------
+
+
+class EventFilter(filters.FilterSet):
+    date_from = filters.DateFilter(
+        method="filter_date_from",
+        help_text="Events whose dates overlap this day or later (ISO date). An event known only "
+        "to the month or year covers that whole month or year.",
+    )
+    date_to = filters.DateFilter(
+        field_name="start_date",
+        lookup_expr="lte",
+        help_text="Events whose dates overlap this day or earlier (ISO date).",
+    )
+    event_type = ChoiceFilter(choices=EventType.choices, help_text="Event type(s).")
+    cameo = CameoFilter(
+        field_name="cameo_code",
+        help_text="CAMEO code prefix(es): 04 matches 040 to 046 and their subcodes.",
+    )
+    country = CountryFilter(
+        method="filter_country",
+        help_text="Countries involved (ISO 3166-1 alpha-2, any case).",
+    )
+    participant = SlugFilter(
+        queryset=Participant.objects.all(),
+        method="filter_participant",
+        help_text="Participant slug(s): events they took part in, in any role.",
+    )
+    topic = SlugFilter(
+        queryset=Topic.objects.all(),
+        method="filter_topic",
+        help_text="Topic slug(s): events filed under the topic or any topic below it.",
+    )
+    q = SearchFilter(fields=search.EVENT_FIELDS)
+    updated_since = updated_since_filter()
+    ordering = OrderingFilter(
+        fields={"start_date": "date", "title": "title", "updated_at": "updated_at"},
+        help_text="Sort order: date, title or updated_at; prefix with - to reverse. Default: "
+        "newest first (-date), or by relevance when `q` is given.",
+    )
+
+    # Statements are searched along with the event's title and summary.
+    search_related = (Statement, "event", search.STATEMENT_FIELDS)
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+    def filter_date_from(
+        self, qs: QuerySet[Event], name: str, value: datetime.date
+    ) -> QuerySet[Event]:
+        return qs.filter(overlaps_from("start_date", "end_date", "date_precision", value))
+
+    def filter_country(
+        self, qs: QuerySet[Event], name: str, value: list[Country]
+    ) -> QuerySet[Event]:
+        if not value:
+            return qs
+        through = Event.countries.through
+        return qs.filter(Exists(through.objects.filter(event=OuterRef("pk"), country__in=value)))
+
+    def filter_participant(
+        self, qs: QuerySet[Event], name: str, value: list[Participant]
+    ) -> QuerySet[Event]:
+        if not value:
+            return qs
+        took_part = Participation.objects.filter(event=OuterRef("pk"), participant__in=value)
+        return qs.filter(Exists(took_part))
+
+    def filter_topic(self, qs: QuerySet[Event], name: str, value: list[Topic]) -> QuerySet[Event]:
+        if not value:
+            return qs
+        through = Event.topics.through
+        topic_ids = topic_and_descendants(value)
+        return qs.filter(
+            Exists(through.objects.filter(event=OuterRef("pk"), topic_id__in=topic_ids))
+        )
+
+
+class TariffMeasureFilter(filters.FilterSet):
+    imposing_country = CountryFilter(
+        field_name="imposing_country", help_text="Country imposing the measure (ISO alpha-2)."
+    )
+    target_country = CountryFilter(
+        method="filter_target_country",
+        help_text="Country the measure applies to (ISO alpha-2); measures on all countries "
+        "match every country.",
+    )
+    measure_type = ChoiceFilter(choices=MeasureType.choices, help_text="Measure type(s).")
+    status = ChoiceFilter(choices=MeasureStatus.choices, help_text="Status(es).")
+    rate_min = filters.NumberFilter(
+        field_name="rate", lookup_expr="gte", help_text="Rate at least this many percent."
+    )
+    rate_max = filters.NumberFilter(
+        field_name="rate", lookup_expr="lte", help_text="Rate at most this many percent."
+    )
+    announced_from = filters.DateFilter(
+        field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this day."
+    )
+    announced_to = filters.DateFilter(
+        field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this day."
+    )
+    effective_on = filters.DateFilter(
+        method="filter_effective_on",
+        help_text="In force on this day: in effect by then, not suspended that day, not ended.",
+    )
+    q = SearchFilter(fields=search.TARIFF_MEASURE_FIELDS)
+    updated_since = updated_since_filter()
+    ordering = OrderingFilter(
+        fields={
+            "rate": "rate",
+            "announced_on": "announced_on",
+            "effective_on": "effective_on",
+            "title": "title",
+            "updated_at": "updated_at",
+        },
+        help_text="Sort order: rate, announced_on, effective_on, title or updated_at; prefix "
+        "with - to reverse. Default: most recently announced first.",
+    )
+
+    class Meta:
+        model = TariffMeasure
+        fields: list[str] = []
+
+    def filter_target_country(
+        self, qs: QuerySet[TariffMeasure], name: str, value: list[Country]
+    ) -> QuerySet[TariffMeasure]:
+        if not value:
+            return qs
+        targets = TariffMeasure.target_countries.through.objects.filter(
+            tariffmeasure=OuterRef("pk")
+        )
+        return qs.filter(Exists(targets.filter(country__in=value)) | ~Exists(targets))
+
+    def filter_effective_on(
+        self, qs: QuerySet[TariffMeasure], name: str, value: datetime.date
+    ) -> QuerySet[TariffMeasure]:
+        suspended = Q(suspended_on__lte=value) & (
+            Q(suspended_until__isnull=True) | Q(suspended_until__gte=value)
+        )
+        ended = Q(ended_on__lt=value)
+        return qs.filter(effective_on__lte=value).exclude(suspended | ended)
+
+
+class ParticipantFilter(filters.FilterSet):
+    kind = ChoiceFilter(choices=ParticipantKind.choices, help_text="person or organization.")
+    country = CountryFilter(field_name="country", help_text="Country (ISO alpha-2).")
+    affiliation = SlugFilter(
+        queryset=Participant.objects.filter(kind=ParticipantKind.ORGANIZATION),
+        field_name="affiliation__slug",
+        help_text="Slug(s) of the organization participants belong to.",
+    )
+    event = SlugFilter(
+        queryset=Event.objects.all(),
+        method="filter_event",
+        help_text="Event slug(s): participants who took part in them.",
+    )
+    q = SearchFilter(fields=search.PARTICIPANT_FIELDS)
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Participant
+        fields: list[str] = []
+
+    def filter_event(
+        self, qs: QuerySet[Participant], name: str, value: list[Event]
+    ) -> QuerySet[Participant]:
+        if not value:
+            return qs
+        took_part = Participation.objects.filter(participant=OuterRef("pk"), event__in=value)
+        return qs.filter(Exists(took_part))
+
+
+class StatementFilter(filters.FilterSet):
+    speaker = SlugFilter(
+        queryset=Participant.objects.all(),
+        field_name="speaker__slug",
+        help_text="Speaker slug(s).",
+    )
+    event = SlugFilter(
+        queryset=Event.objects.all(), field_name="event__slug", help_text="Event slug(s)."
+    )
+    date_from = filters.DateFilter(
+        method="filter_date_from",
+        help_text="Statements made on this day or later (a date known to the month or year "
+        "covers that whole period).",
+    )
+    date_to = filters.DateFilter(
+        field_name="stated_on",
+        lookup_expr="lte",
+        help_text="Statements made on this day or earlier.",
+    )
+    q = SearchFilter(fields=search.STATEMENT_FIELDS)
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Statement
+        fields: list[str] = []
+
+    def filter_date_from(
+        self, qs: QuerySet[Statement], name: str, value: datetime.date
+    ) -> QuerySet[Statement]:
+        return qs.filter(overlaps_from("stated_on", "", "date_precision", value))
+
+
+class TopicFilter(filters.FilterSet):
+    parent = SlugFilter(
+        queryset=Topic.objects.all(),
+        field_name="parent__slug",
+        help_text="Slug(s) of the parent topic.",
+    )
+    q = SearchFilter(fields=search.TOPIC_FIELDS)
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Topic
+        fields: list[str] = []
+
+
+class CountryFilterSet(filters.FilterSet):
+    q = SearchFilter(fields=search.COUNTRY_FIELDS)
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Country
+        fields: list[str] = []
+
+
+class SourceFilter(filters.FilterSet):
+    publisher = filters.CharFilter(
+        method="filter_publisher", help_text="Publisher name(s), exact but in any case."
+    )
+    q = SearchFilter(fields=search.SOURCE_FIELDS)
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_publisher(self, qs: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
+        names = [part.strip() for part in self.data.getlist(name) for part in part.split(",")]
+        if any(not part for part in names):
+            raise ValidationError({name: ["Empty value in a comma-separated list."]})
+        condition = Q()
+        for part in names:
+            condition |= Q(publisher__iexact=part)
+        return qs.filter(condition)
+
+
+# --- the backend ------------------------------------------------------------------------------
+
+# Parameters accepted beside the filters: `format` picks a renderer (json, api); a paginated
+# list takes the pagination parameters.
+DETAIL_PARAMETERS = frozenset({"format"})
+PAGE_PARAMETERS = frozenset({"page", "page_size"})
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, refusing unknown query parameters.
+
+    The check runs for every action: a detail view accepts no filter, a list (and the actions a
+    view names in `filtered_actions`) its FilterSet's parameters and pagination. The view may
+    name extra parameters per action in `extra_query_parameters`.
+    """
+
+    @staticmethod
+    def filters_apply(view: APIView) -> bool:
+        return getattr(view, "action", None) in getattr(view, "filtered_actions", ("list",))
+
+    def allowed_parameters(self, view: APIView) -> frozenset[str]:
+        action = getattr(view, "action", None)
+        extra = frozenset(getattr(view, "extra_query_parameters", {}).get(action, ()))
+        if not self.filters_apply(view):
+            return DETAIL_PARAMETERS | extra
+        filterset_class = getattr(view, "filterset_class", None)
+        names = frozenset(filterset_class.base_filters) if filterset_class else frozenset()
+        paging = PAGE_PARAMETERS if getattr(view, "paginator", None) is not None else frozenset()
+        return DETAIL_PARAMETERS | paging | names | extra
+
+    def check_parameters(self, request: Request, view: APIView) -> None:
+        """Refuse unknown parameters, and empty ones (django-filter would ignore those)."""
+        params = request.query_params
+        unknown = sorted(set(params) - self.allowed_parameters(view))
+        if unknown:
+            allowed = ", ".join(sorted(self.allowed_parameters(view))) or "none"
+            raise ValidationError(
+                {name: [f"Unknown query parameter. Allowed here: {allowed}."] for name in unknown}
+            )
+        empty = sorted(name for name in params if any(not v.strip() for v in params.getlist(name)))
+        if empty:
+            raise ValidationError(
+                {name: ["Empty value: give a value or leave the parameter out."] for name in empty}
+            )
+
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
+        self.check_parameters(request, view)
+        if not self.filters_apply(view):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -1,0 +1,148 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`), everywhere under /api/.
+
+Every error the API gives has one shape: `type`, `title`, `status`, `detail`, and for a 400 an
+`errors` object naming each bad parameter or field with its messages. `type` is "about:blank":
+the status code and `title` carry the kind of problem. Nothing else (no traceback, no HTML) is
+ever sent; unexpected errors are logged with their traceback server-side.
+"""
+
+import logging
+import math
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+logger = logging.getLogger("policyapi.errors")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(
+    status_code: int, detail: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _flatten(errors: Any) -> dict[str, list[str]]:
+    """DRF error details (nested dicts and lists) as {"field": ["message", ...]}."""
+    if not isinstance(errors, dict):
+        errors = {"non_field_errors": errors}
+    flat: dict[str, list[str]] = {}
+    for key, value in errors.items():
+        name = "non_field_errors" if key == "__all__" else str(key)
+        if isinstance(value, dict):
+            for sub, messages in _flatten(value).items():
+                flat[f"{name}.{sub}"] = messages
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, item in enumerate(value):
+                for sub, messages in _flatten(item).items():
+                    flat[f"{name}[{index}].{sub}"] = messages
+        else:
+            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return flat
+
+
+def _validation_detail(errors: dict[str, list[str]]) -> str:
+    names = ", ".join(sorted(errors))
+    return f"Invalid input: {names}. See `errors` for what is wrong with each."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's exception handler, answering every error as problem details."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    headers: dict[str, str] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(as_serializer_error(exc))
+        body = problem(status.HTTP_400_BAD_REQUEST, _validation_detail(errors), errors)
+    elif isinstance(exc, exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))  # type: ignore[attr-defined]
+        body = problem(exc.status_code, str(exc.detail))
+    else:
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        body = problem(
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+            "The server failed to answer this request; the error has been logged.",
+        )
+    request = context.get("request")
+    if request is not None:
+        # Errors are JSON even for a browser that asked for the browsable API's HTML.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    # An error is not worth caching (and so gets no ETag from ConditionalGetMiddleware).
+    headers["Cache-Control"] = "no-store"
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_response(
+    status_code: int, detail: str, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    """A problem-details response for plain Django views (outside DRF)."""
+    return JsonResponse(
+        problem(status_code, detail),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: problem details under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return problem_response(404, f"Nothing is published at {request.path}.")
+    from django.views.defaults import page_not_found as default
+
+    return default(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: problem details under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return problem_response(
+            500, "The server failed to answer this request; the error has been logged."
+        )
+    from django.views.defaults import server_error as default
+
+    return default(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (e.g. a disallowed Host header, a malformed request)."""
+    if _is_api(request):
+        return problem_response(400, "The request is malformed.")
+    from django.views.defaults import bad_request as default
+
+    return default(request, exception)  # type: ignore[arg-type]
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403 (e.g. a failed CSRF check outside DRF)."""
+    if _is_api(request):
+        return problem_response(403, "You do not have permission to perform this action.")
+    from django.views.defaults import permission_denied as default
+
+    return default(request, exception)  # type: ignore[arg-type]

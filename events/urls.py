@@ -1,0 +1,57 @@
+"""URLs of API v1, mounted at /api/v1/ under the namespace "api"."""
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("events", views.EventViewSet, basename="event")
+router.register("participants", views.ParticipantViewSet, basename="participant")
+router.register("countries", views.CountryViewSet, basename="country")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("tariff-measures", views.TariffMeasureViewSet, basename="tariffmeasure")
+router.register("statements", views.StatementViewSet, basename="statement")
+router.register("sources", views.SourceViewSet, basename="source")
+
+LIST: dict[str, Any] = {"get": "list"}
+
+urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
+    path(
+        "participants/<slug:slug>/events/",
+        views.ParticipantEventsView.as_view(LIST),
+        name="participant-events",
+    ),
+    path("topics/<slug:slug>/events/", views.TopicEventsView.as_view(LIST), name="topic-events"),
+    path(
+        "countries/<str:iso2>/events/",
+        views.CountryEventsView.as_view(LIST),
+        name="country-events",
+    ),
+    path(
+        "countries/<str:iso2>/imposed-tariff-measures/",
+        views.CountryImposedMeasuresView.as_view(LIST),
+        name="country-imposed-measures",
+    ),
+    path(
+        "countries/<str:iso2>/applicable-tariff-measures/",
+        views.CountryApplicableMeasuresView.as_view(LIST),
+        name="country-applicable-measures",
+    ),
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path(
+        "redoc/",
+        # Spectacular's own template loads web fonts from Google; this one loads nothing from
+        # another host.
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="policyapi/redoc.html"),
+        name="redoc",
+    ),
+]

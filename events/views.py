@@ -1,0 +1,622 @@
+"""The read API: one viewset per collection, the nested views that reuse them, the event
+statistics, the API root and the health checks.
+
+Each viewset's `get_queryset()` holds the query tuning for what its serializer reads; the
+comments say which queries the prefetching saves. `tests/test_queries.py` pins every count.
+"""
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connections
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import ExtractYear, TruncMonth
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers as drf_serializers
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from . import serializers
+from .filters import (
+    CountryFilterSet,
+    EventFilter,
+    ParticipantFilter,
+    SourceFilter,
+    StatementFilter,
+    StrictFilterBackend,
+    TariffMeasureFilter,
+    TopicFilter,
+    topic_and_descendants,
+)
+from .models import (
+    Citation,
+    Country,
+    Event,
+    EventRelation,
+    EventType,
+    Participant,
+    Participation,
+    Source,
+    Statement,
+    TariffMeasure,
+    Topic,
+)
+from .problems import problem_response
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def citations() -> Prefetch:
+    """A record's citations with their sources: one query per relation, whatever the count."""
+    return Prefetch("citations", queryset=Citation.objects.select_related("source"))
+
+
+def not_found(model: type[Model], field: str, value: str) -> NotFound:
+    return NotFound(f"No {model._meta.verbose_name} has the {field} {value!r}.")
+
+
+def get_or_404(model: type[ModelT], field: str, value: str) -> ModelT:
+    """The record, or a 404 naming what was looked for."""
+    try:
+        return model._default_manager.get(**{field: value})
+    except ObjectDoesNotExist:
+        raise not_found(model, field, value) from None
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet[Any]):
+    """List and detail; a different serializer (and queryset) for each."""
+
+    lookup_field = "slug"
+    list_serializer_class: type[drf_serializers.BaseSerializer[Any]]
+    detail_serializer_class: type[drf_serializers.BaseSerializer[Any]]
+
+    def get_serializer_class(self) -> type[drf_serializers.BaseSerializer[Any]]:
+        return (
+            self.detail_serializer_class
+            if self.action == "retrieve"
+            else self.list_serializer_class
+        )
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            raise not_found(self.get_queryset().model, self.lookup_field, value) from None
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def event_list_queryset() -> QuerySet[Event]:
+    # 3 prefetch queries per page, whatever its size: countries, topics, participations with
+    # their participants (instead of 3 per row).
+    return Event.objects.prefetch_related(
+        Prefetch("countries", queryset=Country.objects.only("iso2").order_by("iso2")),
+        Prefetch("topics", queryset=Topic.objects.only("id", "slug").order_by("slug")),
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.select_related("participant").order_by(
+                "role", "participant__slug"
+            ),
+        ),
+    )
+
+
+STATS_GROUPS = ["month", "event_type", "topic", "country"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List events",
+        description="Diplomatic events, newest first, with their participants, topics and "
+        "countries in compact form. Every filter below combines with AND.",
+    ),
+    retrieve=extend_schema(
+        summary="Get an event",
+        description="One event with everything: participations with roles, statements, "
+        "related events, tariff measures, and the citations behind each fact.",
+    ),
+)
+class EventViewSet(ReadOnlyViewSet):
+    queryset = Event.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = EventFilter
+    list_serializer_class = serializers.EventListSerializer
+    detail_serializer_class = serializers.EventDetailSerializer
+    filtered_actions = ("list", "stats")
+    extra_query_parameters = {"stats": ("group_by",)}
+
+    def get_queryset(self) -> QuerySet[Event]:
+        if self.action == "retrieve":
+            # A fixed 16 queries for any event: the event, then one per embedded relation.
+            return Event.objects.select_related("location_country").prefetch_related(
+                Prefetch("countries", queryset=Country.objects.order_by("iso2")),
+                Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+                Prefetch(
+                    "participations",
+                    queryset=Participation.objects.select_related("participant").order_by(
+                        "role", "participant__slug"
+                    ),
+                ),
+                Prefetch(
+                    "participations__citations", queryset=Citation.objects.select_related("source")
+                ),
+                Prefetch("statements", queryset=Statement.objects.select_related("speaker")),
+                Prefetch(
+                    "statements__citations", queryset=Citation.objects.select_related("source")
+                ),
+                Prefetch(
+                    "relations_from",
+                    queryset=EventRelation.objects.select_related("to_event").prefetch_related(
+                        citations()
+                    ),
+                ),
+                Prefetch(
+                    "relations_to",
+                    queryset=EventRelation.objects.select_related("from_event").prefetch_related(
+                        citations()
+                    ),
+                ),
+                Prefetch("announced_measures", queryset=TariffMeasure.objects.order_by("slug")),
+                Prefetch("discussed_measures", queryset=TariffMeasure.objects.order_by("slug")),
+                citations(),
+            )
+        if self.action == "stats":
+            return Event.objects.all()
+        return event_list_queryset()
+
+    @extend_schema(
+        summary="Count events by month, type, topic or country",
+        description="Takes every event filter. Answers one row per group. Order: by `key` "
+        "(chronological) for `month`; by `count`, highest first, then `key` for the others. An "
+        "event filed under several topics or involving several countries counts once in each. "
+        "For `month`, an event known only to the year is counted under the year alone "
+        "(`2021`).",
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                enum=STATS_GROUPS,
+                required=True,
+                description="What to group by.",
+            )
+        ],
+        responses={200: serializers.StatsItemSerializer(many=True)},
+    )
+    @action(detail=False, url_path="stats", pagination_class=None)
+    def stats(self, request: Request) -> Response:
+        group_by = request.query_params.get("group_by")
+        if group_by not in STATS_GROUPS:
+            message = f"Required: one of {', '.join(STATS_GROUPS)}."
+            if group_by is not None:
+                message = f"{group_by!r} is not a grouping. {message}"
+            raise ValidationError({"group_by": [message]})
+        events = self.filter_queryset(self.get_queryset()).order_by()
+        rows = {
+            "month": _stats_by_month,
+            "event_type": _stats_by_type,
+            "topic": _stats_by_topic,
+            "country": _stats_by_country,
+        }[group_by](events)
+        if group_by != "month":
+            rows.sort(key=lambda row: (-row["count"], row["key"]))
+        return Response(rows)
+
+
+def _stats_by_month(events: QuerySet[Event]) -> list[dict[str, Any]]:
+    by_year = (
+        events.filter(date_precision="year")
+        .annotate(year=ExtractYear("start_date"))
+        .values("year")
+        .annotate(count=Count("pk"))
+    )
+    by_month = (
+        events.exclude(date_precision="year")
+        .annotate(month=TruncMonth("start_date"))
+        .values("month")
+        .annotate(count=Count("pk"))
+    )
+    rows = [
+        {
+            "key": str(row["year"]),
+            "label": f"{row['year']} (month not known)",
+            "count": row["count"],
+        }
+        for row in by_year
+    ] + [
+        {
+            "key": row["month"].strftime("%Y-%m"),
+            "label": row["month"].strftime("%B %Y"),
+            "count": row["count"],
+        }
+        for row in by_month
+    ]
+    return sorted(rows, key=lambda row: row["key"])
+
+
+def _stats_by_type(events: QuerySet[Event]) -> list[dict[str, Any]]:
+    labels = dict(EventType.choices)
+    return [
+        {
+            "key": row["event_type"],
+            "label": labels.get(row["event_type"], row["event_type"]),
+            "count": row["count"],
+        }
+        for row in events.values("event_type").annotate(count=Count("pk"))
+    ]
+
+
+def _stats_by_topic(events: QuerySet[Event]) -> list[dict[str, Any]]:
+    rows = (
+        Event.topics.through.objects.filter(event__in=events)
+        .values("topic__slug", "topic__name")
+        .annotate(count=Count("event_id"))
+    )
+    return [{"key": r["topic__slug"], "label": r["topic__name"], "count": r["count"]} for r in rows]
+
+
+def _stats_by_country(events: QuerySet[Event]) -> list[dict[str, Any]]:
+    rows = (
+        Event.countries.through.objects.filter(event__in=events)
+        .values("country_id", "country__name")
+        .annotate(count=Count("event_id"))
+    )
+    return [
+        {"key": r["country_id"], "label": r["country__name"], "count": r["count"]} for r in rows
+    ]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a participant's events",
+        description="The events the participant took part in, in any role. Takes every event "
+        "filter.",
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Participant slug."
+            )
+        ],
+    )
+)
+class ParticipantEventsView(EventViewSet):
+    def get_queryset(self) -> QuerySet[Event]:
+        participant = get_or_404(Participant, "slug", self.kwargs["slug"])
+        took_part = Participation.objects.filter(event=OuterRef("pk"), participant=participant)
+        return event_list_queryset().filter(Exists(took_part))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a topic's events",
+        description="The events filed under the topic or any topic below it. Takes every "
+        "event filter.",
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Topic slug."
+            )
+        ],
+    )
+)
+class TopicEventsView(EventViewSet):
+    def get_queryset(self) -> QuerySet[Event]:
+        topic = get_or_404(Topic, "slug", self.kwargs["slug"])
+        ids = topic_and_descendants([topic])
+        through = Event.topics.through.objects.filter(topic_id__in=ids)
+        return event_list_queryset().filter(pk__in=through.values("event_id"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a country's events",
+        description="The events the country was involved in. Takes every event filter.",
+        parameters=[
+            OpenApiParameter(
+                "iso2",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="ISO 3166-1 alpha-2 code, any case.",
+            )
+        ],
+    )
+)
+class CountryEventsView(EventViewSet):
+    def get_queryset(self) -> QuerySet[Event]:
+        country = get_or_404(Country, "iso2", self.kwargs["iso2"].upper())
+        involved = Event.countries.through.objects.filter(event=OuterRef("pk"), country=country)
+        return event_list_queryset().filter(Exists(involved))
+
+
+# --- participants -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List participants", description="People and organizations."),
+    retrieve=extend_schema(
+        summary="Get a participant",
+        description="One participant with members (for an organization) and citations.",
+    ),
+)
+class ParticipantViewSet(ReadOnlyViewSet):
+    queryset = Participant.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = ParticipantFilter
+    list_serializer_class = serializers.ParticipantListSerializer
+    detail_serializer_class = serializers.ParticipantDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Participant]:
+        # The affiliation joins in the same query; no per-row lookup.
+        queryset = Participant.objects.select_related("affiliation")
+        if self.action == "retrieve":
+            return queryset.select_related("country").prefetch_related(
+                Prefetch("members", queryset=Participant.objects.order_by("name")), citations()
+            )
+        return queryset
+
+
+# --- countries --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List countries", description="Countries, by name."),
+    retrieve=extend_schema(
+        summary="Get a country",
+        description="One country by ISO 3166-1 alpha-2 code (any case), with links to its "
+        "events and tariff measures.",
+        parameters=[
+            OpenApiParameter(
+                "iso2",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="ISO 3166-1 alpha-2 code, any case.",
+            )
+        ],
+    ),
+)
+class CountryViewSet(ReadOnlyViewSet):
+    queryset = Country.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = CountryFilterSet
+    lookup_field = "iso2"
+    lookup_value_regex = "[A-Za-z]{2}"
+    list_serializer_class = serializers.CountryListSerializer
+    detail_serializer_class = serializers.CountryDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Country]:
+        if self.action == "retrieve":
+            return Country.objects.prefetch_related(citations())
+        return Country.objects.all()
+
+    def get_object(self) -> Country:
+        self.kwargs["iso2"] = self.kwargs["iso2"].upper()
+        country: Country = super().get_object()
+        return country
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List topics",
+        description="The topic tree, flattened; `parent` gives each topic's place.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a topic", description="One topic with its parent, children and citations."
+    ),
+)
+class TopicViewSet(ReadOnlyViewSet):
+    queryset = Topic.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = TopicFilter
+    list_serializer_class = serializers.TopicListSerializer
+    detail_serializer_class = serializers.TopicDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        queryset = Topic.objects.select_related("parent")
+        if self.action == "retrieve":
+            return queryset.prefetch_related(
+                Prefetch("children", queryset=Topic.objects.order_by("slug")), citations()
+            )
+        return queryset
+
+
+# --- tariff measures --------------------------------------------------------------------------
+
+
+def tariff_measure_list_queryset() -> QuerySet[TariffMeasure]:
+    # One prefetch for every row's target countries.
+    return TariffMeasure.objects.prefetch_related(
+        Prefetch("target_countries", queryset=Country.objects.only("iso2").order_by("iso2"))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tariff measures",
+        description="Tariff measures, most recently announced first. A measure with no target "
+        "countries applies to every country.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a tariff measure",
+        description="One measure with its countries, the events that announced and discussed "
+        "it, and citations.",
+    ),
+)
+class TariffMeasureViewSet(ReadOnlyViewSet):
+    queryset = TariffMeasure.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = TariffMeasureFilter
+    list_serializer_class = serializers.TariffMeasureListSerializer
+    detail_serializer_class = serializers.TariffMeasureDetailSerializer
+
+    def get_queryset(self) -> QuerySet[TariffMeasure]:
+        if self.action == "retrieve":
+            return TariffMeasure.objects.select_related(
+                "imposing_country", "announced_in"
+            ).prefetch_related(
+                Prefetch("target_countries", queryset=Country.objects.order_by("iso2")),
+                Prefetch("discussed_in", queryset=Event.objects.order_by("start_date", "slug")),
+                citations(),
+            )
+        return tariff_measure_list_queryset()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the tariff measures a country imposes",
+        description="Takes every tariff-measure filter.",
+        parameters=[
+            OpenApiParameter(
+                "iso2",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="ISO 3166-1 alpha-2 code, any case.",
+            )
+        ],
+    )
+)
+class CountryImposedMeasuresView(TariffMeasureViewSet):
+    def get_queryset(self) -> QuerySet[TariffMeasure]:
+        country = get_or_404(Country, "iso2", self.kwargs["iso2"].upper())
+        return tariff_measure_list_queryset().filter(imposing_country=country)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the tariff measures that apply to a country",
+        description="Measures targeting the country and measures on every country. Takes "
+        "every tariff-measure filter.",
+        parameters=[
+            OpenApiParameter(
+                "iso2",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="ISO 3166-1 alpha-2 code, any case.",
+            )
+        ],
+    )
+)
+class CountryApplicableMeasuresView(TariffMeasureViewSet):
+    def get_queryset(self) -> QuerySet[TariffMeasure]:
+        country = get_or_404(Country, "iso2", self.kwargs["iso2"].upper())
+        measures = tariff_measure_list_queryset()
+        return TariffMeasureFilter().filter_target_country(measures, "target_country", [country])
+
+
+# --- statements and sources -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List statements", description="What participants said, verbatim."),
+    retrieve=extend_schema(
+        summary="Get a statement", description="One statement with its citations."
+    ),
+)
+class StatementViewSet(ReadOnlyViewSet):
+    queryset = Statement.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = StatementFilter
+    list_serializer_class = serializers.StatementListSerializer
+    detail_serializer_class = serializers.StatementDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Statement]:
+        queryset = Statement.objects.select_related("event", "speaker")
+        if self.action == "retrieve":
+            return queryset.prefetch_related(citations())
+        return queryset
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sources", description="The documents facts are cited from."),
+    retrieve=extend_schema(
+        summary="Get a source",
+        description="One source with its full text (or, for a report whose text is not held, "
+        "the research notes on it) and every fact it supports.",
+    ),
+)
+class SourceViewSet(ReadOnlyViewSet):
+    queryset = Source.objects.all()  # the model, for the schema; get_queryset() tunes it
+    filterset_class = SourceFilter
+    list_serializer_class = serializers.SourceListSerializer
+    detail_serializer_class = serializers.SourceDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Source]:
+        if self.action == "retrieve":
+            # Each citation's record, in the same query as the citation.
+            targets = Citation.objects.select_related(
+                *Citation.TARGETS,
+                "participation__event",
+                "participation__participant",
+                "event_relation__from_event",
+                "event_relation__to_event",
+                "statement__speaker",
+            ).order_by("key")
+            return Source.objects.prefetch_related(Prefetch("citations", queryset=targets))
+        return Source.objects.all()
+
+
+# --- root and health --------------------------------------------------------------------------
+
+COLLECTIONS = {
+    "events": "event-list",
+    "participants": "participant-list",
+    "countries": "country-list",
+    "topics": "topic-list",
+    "tariff-measures": "tariffmeasure-list",
+    "statements": "statement-list",
+    "sources": "source-list",
+}
+
+
+class ApiRootView(APIView):
+    filter_backends = [StrictFilterBackend]
+
+    @extend_schema(
+        summary="List the resources",
+        description="Links to every collection, the OpenAPI schema and the documentation.",
+        tags=["service"],
+        responses={
+            200: inline_serializer(
+                "ApiRoot",
+                {
+                    name: drf_serializers.URLField()
+                    for name in [*COLLECTIONS, "schema", "docs", "redoc"]
+                },
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        StrictFilterBackend().check_parameters(request, self)
+        links = {
+            name: reverse(f"api:{view}", request=request) for name, view in COLLECTIONS.items()
+        }
+        for name, view in (("schema", "schema"), ("docs", "swagger-ui"), ("redoc", "redoc")):
+            links[name] = reverse(f"api:{view}", request=request)
+        return Response(links)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up. Touches nothing else, the database included."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The service can answer: its database is reachable."""
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return problem_response(503, "The database is not reachable.", {"Retry-After": "5"})
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other URL under /api/: problem details, also with DEBUG on (where handler404 is not)."""
+    return problem_response(404, f"Nothing is published at {request.path}.")

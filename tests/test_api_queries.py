@@ -1,0 +1,118 @@
+"""Every list and detail endpoint runs a fixed number of SQL queries, whatever the page size.
+
+The data: the article, plus 12 factory events that each have two countries, two topics, two
+participants (with affiliations), a statement and a tariff measure, so that a missing
+prefetch shows up as a count that grows with the page.
+"""
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from events.models import Event
+
+from . import factories as f
+
+pytestmark = pytest.mark.usefixtures("article", "crowd")
+
+
+@pytest.fixture
+def crowd() -> None:
+    countries = [f.CountryFactory.create() for _ in range(4)]
+    topics = [f.TopicFactory.create() for _ in range(4)]
+    organization = f.OrganizationFactory.create()
+    for n in range(12):
+        event = f.EventFactory.create(slug=f"crowd-{n:02}")
+        event.countries.add(countries[n % 4], countries[(n + 1) % 4])
+        event.topics.add(topics[n % 4], topics[(n + 1) % 4])
+        for role in ("initiator", "counterpart"):
+            person = f.ParticipantFactory.create(affiliation=organization)
+            f.ParticipationFactory.create(event=event, participant=person, role=role)
+            f.CitationFactory.create(event=event)
+        f.StatementFactory.create(event=event, speaker=person)
+        measure = f.TariffMeasureFactory.create(
+            imposing_country=countries[n % 4], announced_in=event
+        )
+        measure.target_countries.add(countries[(n + 2) % 4])
+        measure.discussed_in.add(event)
+
+
+# (path, queries for any page). Lists: COUNT, the page, then one query per prefetched
+# relation; a nested list first looks up its parent record; a filter naming records by slug
+# looks them up to validate them.
+LISTS = [
+    # COUNT, page, countries, topics, participations with participants
+    ("/api/v1/events/", 5),
+    # + participant, country and the topic validated, + the topic tree for descendants
+    ("/api/v1/events/?country=PK&topic=trade&participant=marco-rubio&q=tariffs", 9),
+    # + the participant of the URL
+    ("/api/v1/participants/marco-rubio/events/", 6),
+    # + the topic of the URL, + the topic tree
+    ("/api/v1/topics/trade/events/", 7),
+    # + the country of the URL
+    ("/api/v1/countries/US/events/", 6),
+    # COUNT, page with affiliation joined
+    ("/api/v1/participants/", 2),
+    ("/api/v1/countries/", 2),
+    # COUNT, page with parent joined
+    ("/api/v1/topics/", 2),
+    # COUNT, page, target countries
+    ("/api/v1/tariff-measures/", 3),
+    # + the country of the URL
+    ("/api/v1/countries/US/imposed-tariff-measures/", 4),
+    ("/api/v1/countries/PK/applicable-tariff-measures/", 4),
+    # COUNT, page with event and speaker joined
+    ("/api/v1/statements/", 2),
+    ("/api/v1/sources/", 2),
+]
+DETAILS = [
+    # the event with its location; countries, topics, participations, their citations,
+    # statements, their citations, relations both ways and their citations, announced and
+    # discussed measures, citations
+    ("/api/v1/events/rubio-dar-phone-call-2025-04-07/", 14),
+    # no relations or measures announced: their nested prefetches need no query
+    ("/api/v1/events/crowd-00/", 12),
+    # the participant with country and affiliation; members; citations
+    ("/api/v1/participants/us-department-of-state/", 3),
+    # the country; citations
+    ("/api/v1/countries/pk/", 2),
+    # the topic with parent; children; citations
+    ("/api/v1/topics/trade/", 3),
+    # the measure with countries and announcing event; targets; discussing events; citations
+    ("/api/v1/tariff-measures/us-reciprocal-tariff-pakistan-29-percent-2025/", 4),
+    # the statement with event and speaker; citations
+    ("/api/v1/statements/state-department-on-rubio-dar-call/", 2),
+    # the source; citations joined with the records they support (and what their labels name)
+    ("/api/v1/sources/newsx-us-pakistan-talks-2025-04/", 2),
+    # aggregates: events by month and by year; by topic in one query
+    ("/api/v1/events/stats/?group_by=month", 2),
+    ("/api/v1/events/stats/?group_by=topic", 1),
+    ("/api/v1/", 0),
+]
+
+
+@pytest.mark.parametrize(("path", "queries"), LISTS)
+def test_it_lists_in_a_fixed_number_of_queries(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries, path: str, queries: int
+) -> None:
+    separator = "&" if "?" in path else "?"
+    sizes = []
+    for page_size in (2, 100):
+        with django_assert_num_queries(queries):
+            response = client.get(f"{path}{separator}page_size={page_size}")
+        assert response.status_code == 200
+        sizes.append(len(response.json()["results"]))
+    assert sizes[0] >= 1
+
+
+@pytest.mark.parametrize(("path", "queries"), DETAILS)
+def test_it_shows_a_record_in_a_fixed_number_of_queries(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries, path: str, queries: int
+) -> None:
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+    assert response.status_code == 200
+
+
+def test_the_crowd_is_big_enough_to_matter() -> None:
+    assert Event.objects.filter(slug__startswith="crowd-").count() == 12

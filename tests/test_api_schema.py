@@ -1,0 +1,80 @@
+"""The OpenAPI schema: committed, valid, complete; the docs pages load nothing from elsewhere."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    # --validate checks it against the OpenAPI 3 meta-schema; --fail-on-warn fails on any
+    # warning (an unresolvable type, a missing parameter description, ...).
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return path.read_text(encoding="utf-8")
+
+
+def test_it_commits_the_schema_the_code_generates(generated: str) -> None:
+    committed = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    assert committed == generated, "openapi.yaml is stale: run `make schema` and commit it"
+
+
+def test_it_documents_every_operation(generated: str) -> None:
+    schema = yaml.safe_load(generated)
+    assert schema["info"]["title"] == "policyapi"
+    assert "cited" in schema["info"]["description"].lower()
+    tags = {tag["name"] for tag in schema["tags"]}
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
+            assert set(operation["tags"]) <= tags, where
+            for code in ("400", "404", "406", "500"):
+                content = operation["responses"][code]["content"]
+                assert content == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+            for parameter in operation.get("parameters", []):
+                assert "example" in parameter, f"{where} {parameter['name']}"
+                assert parameter.get("description"), f"{where} {parameter['name']}"
+
+
+def test_it_types_every_filter(generated: str) -> None:
+    parameters = {
+        p["name"]: p
+        for p in yaml.safe_load(generated)["paths"]["/api/v1/events/"]["get"]["parameters"]
+    }
+    assert parameters["date_from"]["schema"] == {"type": "string", "format": "date"}
+    assert parameters["updated_since"]["schema"] == {"type": "string", "format": "date-time"}
+    assert parameters["country"]["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert parameters["event_type"]["schema"]["items"]["enum"][:2] == ["agreement", "arrest"]
+    measures = {
+        p["name"]: p
+        for p in yaml.safe_load(generated)["paths"]["/api/v1/tariff-measures/"]["get"]["parameters"]
+    }
+    assert measures["rate_min"]["schema"] == {"type": "number"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_it_serves_docs_that_load_nothing_from_another_host(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert urls, html
+    assert [url for url in urls if re.match(r"^(https?:)?//", url)] == []
+    assert "googleapis" not in html
+    assert "cdn" not in html.lower()
+
+
+def test_it_serves_the_schema_as_yaml_and_json(client: Client) -> None:
+    assert client.get("/api/v1/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    as_json = client.get("/api/v1/schema/", {"format": "json"})
+    assert as_json.json()["openapi"].startswith("3.")
