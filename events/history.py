@@ -7,6 +7,8 @@ complete entry per loaded record: a creation the first time, a change when a rel
 record, nothing when it did not (so loading a fixture twice changes nothing).
 """
 
+import datetime
+import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,9 +35,16 @@ def _recorder_for(model: type[models.Model]) -> HistoricalRecords:
     raise LookupError(f"{model.__name__} has no change history")
 
 
+def record_entry(instance: models.Model, history_type: str) -> None:
+    """Record one history entry ("+" created, "~" changed) for the record as it is now,
+    many-to-many fields included (events/services.py writes one per API write)."""
+    _recorder_for(type(instance)).create_historical_record(instance, history_type)
+
+
 @contextmanager
-def recording_loaded_records(reason: str, using: str) -> Iterator[None]:
-    """Record one history entry per record saved raw (by loaddata) inside the block."""
+def recording_loaded_records(reason: str, using: str, user: Any = None) -> Iterator[None]:
+    """Record one history entry per record saved raw (by loaddata) inside the block, by `user`
+    (None: no user). Also logs the loaded records in the change feed, as one batch."""
     loaded: dict[tuple[type[models.Model], Any], None] = {}
 
     def collect(sender: type[models.Model], instance: models.Model, raw: bool, **_: Any) -> None:
@@ -49,11 +58,14 @@ def recording_loaded_records(reason: str, using: str) -> Iterator[None]:
         yield
     finally:
         post_save.disconnect(dispatch_uid="events.history.collect")
-    for model, pk in loaded:
-        _record(model, pk, reason, using)
+    from . import changes  # models import this module; changes imports the models
+
+    with changes.batch():
+        for model, pk in loaded:
+            _record(model, pk, reason, using, user)
 
 
-def _record(model: type[models.Model], pk: Any, reason: str, using: str) -> None:
+def _record(model: type[models.Model], pk: Any, reason: str, using: str, user: Any) -> None:
     recorder = _recorder_for(model)
     instance = model._default_manager.using(using).get(pk=pk)
     history = getattr(model, recorder.manager_name).using(using)
@@ -61,6 +73,7 @@ def _record(model: type[models.Model], pk: Any, reason: str, using: str) -> None
     if previous is not None and not _differs(recorder, instance, previous):
         return  # the reload changed nothing: keep the history as it was
     instance._change_reason = reason  # type: ignore[attr-defined]
+    instance._history_user = user  # type: ignore[attr-defined]
     recorder.create_historical_record(instance, "+" if previous is None else "~", using=using)
 
 
@@ -76,3 +89,171 @@ def _differs(recorder: HistoricalRecords, instance: models.Model, entry: Any) ->
         if now != then:
             return True
     return False
+
+
+# --- reading a record's history back -----------------------------------------------------------
+
+KINDS = {"+": "created", "~": "updated", "-": "deleted"}
+NOT_SHOWN = {"id", "created_at", "updated_at"}
+
+
+def entries_of(model: type[models.Model], field: str, value: str) -> list[dict[str, Any]] | None:
+    """Every change to the record whose `field` is `value` (deleted records included), newest
+    first; None when no such record ever existed.
+
+    Changes to nested records (an event's participations and related events, a record's
+    citations) are entries of their own, as a change of the field that holds them.
+    """
+    History = getattr(model, _recorder_for(model).manager_name).model
+    order = ("history_date", "history_id")
+    latest = History.objects.filter(**{field: value}).order_by(*[f"-{o}" for o in order]).first()
+    if latest is None:
+        return None
+    pk = getattr(latest, model._meta.pk.attname)
+    rows = History.objects.filter(**{model._meta.pk.attname: pk}).select_related("history_user")
+    entries = _own_entries(model, list(rows.order_by(*order)))
+    for name, nested_model, fk, describe in _nested(model):
+        nested_history = getattr(nested_model, _recorder_for(nested_model).manager_name).model
+        nested_rows = nested_history.objects.filter(**{f"{fk}_id": pk}).select_related(
+            "history_user"
+        )
+        entries += _nested_entries(name, list(nested_rows.order_by(*order)), describe)
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries
+
+
+def _own_entries(model: type[models.Model], rows: list[Any]) -> list[dict[str, Any]]:
+    entries, previous = [], None
+    for row in rows:
+        if previous is None:
+            values = {
+                f.name: getattr(row, f.attname)
+                for f in model._meta.concrete_fields
+                if f.name not in NOT_SHOWN
+            }
+            changes = [
+                {"field": name, "old": None, "new": _display(model, name, value)}
+                for name, value in values.items()
+                if value not in (None, "", [])
+            ]
+        elif row.history_type == "-":
+            changes = []
+        else:
+            changes = [
+                {
+                    "field": change.field,
+                    "old": _display(model, change.field, change.old),
+                    "new": _display(model, change.field, change.new),
+                }
+                for change in row.diff_against(previous, excluded_fields=NOT_SHOWN).changes
+            ]
+        entries.append(_entry(row, changes))
+        previous = row
+    return entries
+
+
+def _nested_entries(name: str, rows: list[Any], describe: Any) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    last: dict[Any, Any] = {}
+    for row in rows:
+        before = last.get(row.id)
+        old = describe(before) if before is not None and before.history_type != "-" else None
+        new = None if row.history_type == "-" else describe(row)
+        if old != new:
+            entries.append(_entry(row, [{"field": name, "old": old, "new": new}], kind="updated"))
+        last[row.id] = row
+    return entries
+
+
+def _entry(row: Any, changes: list[dict[str, Any]], kind: str | None = None) -> dict[str, Any]:
+    user = row.history_user
+    return {
+        "at": row.history_date,
+        "user": user.get_username() if user is not None else None,
+        "kind": kind or KINDS[row.history_type],
+        "reason": row.history_change_reason or "",
+        "changes": changes,
+    }
+
+
+def _nested(model: type[models.Model]) -> list[tuple[str, type[models.Model], str, Any]]:
+    from .models import Citation, Event, EventRelation, Participation
+
+    nested: list[tuple[str, type[models.Model], str, Any]] = []
+    if model is Event:
+        nested.append(
+            (
+                "participations",
+                Participation,
+                "event",
+                lambda r: {
+                    "participant": _slug("participant", r.participant_id),
+                    "role": r.role,
+                    "country": r.country_id,
+                    "note": r.note,
+                },
+            )
+        )
+        nested.append(
+            (
+                "related_events",
+                EventRelation,
+                "from_event",
+                lambda r: {
+                    "relation_type": r.relation_type,
+                    "event": _slug("event", r.to_event_id),
+                },
+            )
+        )
+    fks = [n for n in Citation.TARGETS if Citation._meta.get_field(n).related_model is model]
+    fk = fks[0] if fks else None
+    if fk is not None:
+        nested.append(
+            (
+                "citations",
+                Citation,
+                fk,
+                lambda r: {
+                    "source": _slug("source", r.source_id),
+                    "excerpt": r.excerpt,
+                    "field": r.field,
+                },
+            )
+        )
+    return nested
+
+
+def _slug(model_name: str, pk: Any) -> Any:
+    """The slug of a related record (even a deleted one, from its history), else its id."""
+    from django.apps import apps
+
+    if pk is None:
+        return None
+    model = apps.get_model("events", model_name)
+    slug = model._default_manager.filter(pk=pk).values_list("slug", flat=True).first()
+    if slug is None:
+        slug = (
+            getattr(model, _recorder_for(model).manager_name)
+            .filter(id=pk)
+            .values_list("slug", flat=True)
+            .first()
+        )
+    return slug if slug is not None else pk
+
+
+def _display(model: type[models.Model], name: str, value: Any) -> Any:
+    """A history value as the API shows it: related records by slug (countries by code),
+    many-to-many fields as lists, dates and numbers as JSON-friendly values."""
+    field = model._meta.get_field(name)
+    if field.many_to_many:
+        target = field.related_model._meta.model_name  # type: ignore[union-attr]
+        ids = [row[target] if isinstance(row, dict) else row for row in (value or [])]
+        if target == "country":
+            return sorted(ids)
+        return sorted(str(_slug(target, pk)) for pk in ids)
+    if field.is_relation and value is not None:
+        target = field.related_model._meta.model_name  # type: ignore[union-attr]
+        return value if target == "country" else _slug(target, value)
+    if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
+        return str(value) if not isinstance(value, decimal.Decimal) else float(value)
+    return value

@@ -12,8 +12,14 @@ import datetime
 import uuid
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 
@@ -115,6 +121,11 @@ def period_end(date: datetime.date, precision: str) -> datetime.date:
     return date
 
 
+def bounded_text(max_length: int, **options: Any) -> "models.TextField[Any, Any]":
+    """A TextField whose length model validation enforces (Django's TextField does not)."""
+    return models.TextField(validators=[MaxLengthValidator(max_length)], **options)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record last changed.")
@@ -151,12 +162,13 @@ class Source(TimeStampedModel):
         blank=True,
         help_text="Blank when no date.",
     )
-    note = models.TextField(
+    note = bounded_text(
+        5_000,
         blank=True,
         help_text="Where the metadata comes from: how the title, date and text are known.",
     )
     language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. 'en'.")
-    body = models.TextField(help_text="The text excerpts are checked against.")
+    body = bounded_text(1_000_000, help_text="The text excerpts are checked against.")
     body_kind = models.CharField(
         max_length=20, choices=BodyKind.choices, default=BodyKind.FULL_TEXT
     )
@@ -241,7 +253,7 @@ class Country(TimeStampedModel):
 class Topic(TimeStampedModel):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = bounded_text(5_000, blank=True)
     parent = models.ForeignKey(
         "self",
         # A topic's children must be moved or deleted first: deleting a branch by accident
@@ -297,7 +309,7 @@ class Participant(TimeStampedModel):
         blank=True,
         help_text="Other names the participant is reported under.",
     )
-    description = models.TextField(blank=True)
+    description = bounded_text(5_000, blank=True)
     country = models.ForeignKey(
         Country,
         # Countries are reference data; removing one must not silently drop who belongs to it.
@@ -370,8 +382,10 @@ class Participant(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if not isinstance(self.aliases, list) or not all(
-            isinstance(alias, str) and alias.strip() for alias in self.aliases
+        if (
+            not isinstance(self.aliases, list)
+            or len(self.aliases) > 50
+            or not all(isinstance(a, str) and a.strip() and len(a) <= 200 for a in self.aliases)
         ):
             raise ValidationError({"aliases": "A list of non-empty names."})
 
@@ -381,7 +395,7 @@ class Event(TimeStampedModel):
 
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True)
+    summary = bounded_text(10_000, blank=True)
     event_type = models.CharField(max_length=30, choices=EventType.choices)
     cameo_code = models.CharField(
         "CAMEO code",
@@ -394,7 +408,9 @@ class Event(TimeStampedModel):
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    date_note = models.TextField(blank=True, help_text="How the date was resolved, and from what.")
+    date_note = bounded_text(
+        2_000, blank=True, help_text="How the date was resolved, and from what."
+    )
     location_country = models.ForeignKey(
         Country,
         # Countries are reference data; deleting one must not silently drop events.
@@ -577,7 +593,7 @@ class Participation(TimeStampedModel):
         related_name="participations",
         help_text="The country the participant represented in this event.",
     )
-    note = models.TextField(blank=True)
+    note = bounded_text(2_000, blank=True)
 
     history = tracked()
     objects = ParticipationManager()
@@ -626,13 +642,15 @@ class Statement(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="statements",
     )
-    text = models.TextField(help_text="The words, verbatim as the source quotes them.")
+    text = bounded_text(20_000, help_text="The words, verbatim as the source quotes them.")
     kind = models.CharField(max_length=15, choices=Kind.choices)
     stated_on = models.DateField(null=True, blank=True)
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    date_note = models.TextField(blank=True, help_text="How the date was resolved, and from what.")
+    date_note = bounded_text(
+        2_000, blank=True, help_text="How the date was resolved, and from what."
+    )
 
     history = tracked()
     objects = SlugManager()
@@ -701,7 +719,7 @@ class TariffMeasure(TimeStampedModel):
         validators=[MinValueValidator(RATE_MIN), MaxValueValidator(RATE_MAX)],
         help_text="Ad valorem rate in percent (29 means 29%).",
     )
-    product_scope = models.TextField(blank=True, help_text="Which goods; blank when not stated.")
+    product_scope = bounded_text(5_000, blank=True, help_text="Which goods; blank when not stated.")
     announced_on = models.DateField(null=True, blank=True)
     effective_on = models.DateField(null=True, blank=True)
     suspended_on = models.DateField(null=True, blank=True)
@@ -717,7 +735,7 @@ class TariffMeasure(TimeStampedModel):
         blank=True,
         help_text="The status is known as of this date (the latest source it rests on).",
     )
-    legal_basis = models.TextField(blank=True, help_text="The legal instrument, e.g. an order.")
+    legal_basis = bounded_text(5_000, blank=True, help_text="The legal instrument, e.g. an order.")
     announced_in = models.ForeignKey(
         Event,
         # The measure stands on its own if the announcing event's record is removed.
@@ -857,7 +875,7 @@ class Citation(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="citations",
     )
-    excerpt = models.TextField(help_text="Verbatim text of the source that supports the fact.")
+    excerpt = bounded_text(5_000, help_text="Verbatim text of the source that supports the fact.")
     field = models.CharField(
         max_length=60,
         blank=True,
@@ -921,3 +939,40 @@ class Citation(TimeStampedModel):
                 errors["field"] = f"{type(target).__name__} has no field {self.field!r}."
         if errors:
             raise ValidationError(errors)
+
+
+class ChangeKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted (a tombstone)"
+
+
+class Change(models.Model):
+    """One entry of the change feed: a record of a collection was created, updated or deleted.
+
+    Written by events/changes.py whenever a change-history entry is recorded, on every write
+    path (API, admin, management commands). Entries are numbered in commit order, so `id` is
+    a stable cursor. Not editable: it is the log, not data.
+    """
+
+    at = models.DateTimeField(help_text="When the change was made.")
+    collection = models.CharField(max_length=30, help_text="The API collection, e.g. 'events'.")
+    key = models.CharField(
+        max_length=120, help_text="The record's identifier in the collection (slug or ISO code)."
+    )
+    kind = models.CharField(max_length=7, choices=ChangeKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # The log outlives accounts; a removed user's changes stay, authorless.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.collection}/{self.key}"

@@ -12,6 +12,8 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -61,12 +63,33 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     return f"Invalid input: {names}. See `errors` for what is wrong with each."
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the data."
+
+
+def _protected_detail(error: ProtectedError | RestrictedError) -> str:
+    objects = list(
+        error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    )
+    names = sorted({f"{type(o)._meta.verbose_name_plural}" for o in objects})
+    return (
+        f"The record is still referred to by {len(objects)} other record(s) ({', '.join(names)}): "
+        "change or delete those first."
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's exception handler, answering every error as problem details."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        exc = Conflict(_protected_detail(exc))
+    elif isinstance(exc, IntegrityError):
+        # A race that model validation could not see (two writers taking the same slug).
+        exc = Conflict("The write conflicts with another change to the data; read and retry.")
 
     headers: dict[str, str] = {}
     if isinstance(exc, exceptions.ValidationError):
@@ -75,6 +98,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, exceptions.APIException):
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "etag", None) is not None:
+            headers["ETag"] = exc.etag  # type: ignore[attr-defined]
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))  # type: ignore[attr-defined]
         body = problem(exc.status_code, str(exc.detail))

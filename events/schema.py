@@ -8,6 +8,9 @@
 
 from typing import Any
 
+from drf_spectacular import openapi
+from rest_framework import permissions
+
 EXAMPLES: dict[str, Any] = {
     "page": 1,
     "page_size": 25,
@@ -39,6 +42,8 @@ EXAMPLES: dict[str, Any] = {
     "group_by": "month",
     "slug": "rubio-dar-phone-call-2025-04-07",
     "iso2": "PK",
+    "since": "2025-04-01T00:00:00Z",
+    "after": 40,
 }
 # Examples that differ by collection: ordering names differ.
 ORDERING_EXAMPLES = {"/api/v1/tariff-measures/": "-rate"}
@@ -65,10 +70,30 @@ PROBLEM_SCHEMA = {
     },
 }
 ERRORS = {
-    "400": "A query parameter is unknown or its value is malformed (see `errors`).",
+    "400": "A parameter or field is unknown or its value is malformed (see `errors`).",
     "404": "No such record, or a page past the last one.",
     "406": "The `Accept` header asks for a format the API cannot give (it gives JSON).",
+    "429": "Too many requests: wait for `Retry-After` seconds.",
     "500": "The server failed; the error is logged.",
+}
+WRITE_ERRORS = {
+    "401": "No credentials, or invalid ones (see `WWW-Authenticate`).",
+    "403": "Authenticated, but without the permission this write needs.",
+    "409": "The write conflicts with the data: a record still referred to, or a race.",
+    "413": "The request body is over the size limit (1 MB by default).",
+    "415": "The body is not `application/json`.",
+}
+PRECONDITION_FAILED = {
+    "412": "`If-Match` names an ETag the record no longer has; the current one is in `ETag`."
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of your last read of the record: the write is refused (412) if "
+    "the record changed since. Without it the write is accepted.",
+    "schema": {"type": "string"},
+    "example": '"5d41402abc4b2a76b9719d911017c592"',
 }
 ETAG_HEADER = {
     "ETag": {
@@ -97,7 +122,13 @@ def finish_schema(
             for parameter in operation.get("parameters", []):
                 _add_example(path, parameter)
             responses = operation.setdefault("responses", {})
-            for code, description in ERRORS.items():
+            errors = dict(ERRORS)
+            if method in ("post", "put", "patch", "delete") and "/auth/" not in path:
+                errors |= WRITE_ERRORS
+            if method in ("put", "patch", "delete"):
+                errors |= PRECONDITION_FAILED
+                operation.setdefault("parameters", []).append(IF_MATCH)
+            for code, description in errors.items():
                 responses.setdefault(
                     code,
                     {
@@ -142,3 +173,82 @@ def _add_example(path: str, parameter: dict[str, Any]) -> None:
             parameter.get("description", "").rstrip()
             + "\n\nSeveral values (OR): repeat the parameter or separate them with commas."
         )
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, told which serializer each action of a RecordViewSet
+    reads and writes, and how to name its write operations."""
+
+    def get_request_serializer(self) -> Any:
+        write = getattr(self.view, "write_serializer_class", None)
+        if write is not None and self.view.action in ("create", "update", "partial_update"):
+            return write
+        return super().get_request_serializer()
+
+    def get_response_serializers(self) -> Any:
+        action = getattr(self.view, "action", None)
+        detail = getattr(self.view, "detail_serializer_class", None)
+        if detail is not None and action in ("create", "update", "partial_update"):
+            return detail
+        if action == "destroy":
+            return {204: None}
+        return super().get_response_serializers()
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        auths: list[dict[str, list[str]]] = super().get_auth()
+        # Reads are public (ModelPermissionsOrReadOnly): anonymous is one way to call them.
+        if self.method in permissions.SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+    def get_summary(self) -> str | None:
+        action = getattr(self.view, "action", None)
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if model is not None and action in WRITE_SUMMARIES:
+            name = str(model._meta.verbose_name)
+            article = "an" if name[0] in "aeiou" else "a"
+            return WRITE_SUMMARIES[action].format(name=f"{article} {name}")
+        return super().get_summary()  # type: ignore[no-any-return]
+
+    def get_description(self) -> str:
+        action = getattr(self.view, "action", None)
+        if action in WRITE_DESCRIPTIONS:
+            return WRITE_DESCRIPTIONS[action]
+        return super().get_description()  # type: ignore[no-any-return]
+
+
+WRITE_SUMMARIES = {
+    "create": "Create {name}",
+    "update": "Replace {name}",
+    "partial_update": "Update part of {name}",
+    "destroy": "Delete {name}",
+}
+_AUTH = (
+    "Needs an authenticated user (`Authorization: Token <key>`, or a logged-in session with "
+    "its CSRF token) holding the model's {perm} permission (the `editors` group has it). "
+)
+_VALIDATION = (
+    "The record is validated by the model's own rules (the same as in the admin): a bad value "
+    "is a 400 naming the field, and nothing is written. Related records are named by slug (or "
+    "ISO code); fields the server manages (`url`, timestamps, computed fields) are ignored, "
+    "any other unknown field is a 400. Nested lists (participations, related events, "
+    "citations) replace what the record had, in one transaction."
+)
+_IF_MATCH = (
+    " Send the ETag of your last read in `If-Match` and the write is refused with 412 (and "
+    "changes nothing) if the record changed since; without `If-Match` the write is accepted."
+)
+WRITE_DESCRIPTIONS = {
+    "create": _AUTH.format(perm="add") + _VALIDATION + " Answers 201 with the new record.",
+    "update": _AUTH.format(perm="change")
+    + "Replaces the record: a field left out takes its default (empty). "
+    + _VALIDATION
+    + _IF_MATCH,
+    "partial_update": _AUTH.format(perm="change")
+    + "Changes only the fields sent. "
+    + _VALIDATION
+    + _IF_MATCH,
+    "destroy": _AUTH.format(perm="delete")
+    + "Deletes the record with its nested records (participations, citations); a record other "
+    "records still refer to is a 409." + _IF_MATCH,
+}

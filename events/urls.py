@@ -45,6 +45,8 @@ urlpatterns = [
         name="country-applicable-measures",
     ),
     *router.urls,
+    path("changes/", views.ChangeFeedView.as_view(), name="changes"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path(

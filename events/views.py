@@ -5,13 +5,19 @@ Each viewset's `get_queryset()` holds the query tuning for what its serializer r
 comments say which queries the prefetching saves. `tests/test_queries.py` pins every count.
 """
 
+import datetime
+import hashlib
+import math
+import re
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,14 +27,17 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from . import serializers
+from . import history, serializers, services
 from .filters import (
     CountryFilterSet,
     EventFilter,
@@ -41,6 +50,7 @@ from .filters import (
     topic_and_descendants,
 )
 from .models import (
+    Change,
     Citation,
     Country,
     Event,
@@ -53,7 +63,10 @@ from .models import (
     TariffMeasure,
     Topic,
 )
+from .parsers import JSONParser
 from .problems import problem_response
+from .throttling import AuthRateThrottle
+from .serializers import HistoryEntrySerializer
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -75,19 +88,48 @@ def get_or_404(model: type[ModelT], field: str, value: str) -> ModelT:
         raise not_found(model, field, value) from None
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet[Any]):
-    """List and detail; a different serializer (and queryset) for each."""
+DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
+WRITE_ACTIONS = frozenset({"create", "update", "partial_update"})
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_detail = "The record changed since you read it."
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(
+            "The record changed since you read it (its ETag is no longer the one you sent in "
+            "If-Match): read it again, reapply your change, and send the new ETag."
+        )
+        self.etag = etag
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """RFC 9110 If-Match: "*" or a list of entity tags, compared strongly (weak tags never
+    match)."""
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+class RecordViewSet(viewsets.ModelViewSet[Any]):
+    """A collection: list and detail for everyone; create, replace, update and delete for
+    users with the model's permission. Writes go through events/services.py; a detail
+    carries a strong ETag, and a write with a stale `If-Match` changes nothing (412)."""
 
     lookup_field = "slug"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     list_serializer_class: type[drf_serializers.BaseSerializer[Any]]
     detail_serializer_class: type[drf_serializers.BaseSerializer[Any]]
+    write_serializer_class: type[drf_serializers.BaseSerializer[Any]]
+
+    @property
+    def is_detail(self) -> bool:
+        return self.action in DETAIL_ACTIONS
 
     def get_serializer_class(self) -> type[drf_serializers.BaseSerializer[Any]]:
-        return (
-            self.detail_serializer_class
-            if self.action == "retrieve"
-            else self.list_serializer_class
-        )
+        if self.action in WRITE_ACTIONS:
+            return self.write_serializer_class
+        return self.detail_serializer_class if self.is_detail else self.list_serializer_class
 
     def get_object(self) -> Any:
         try:
@@ -95,6 +137,84 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet[Any]):
         except Http404:
             value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
             raise not_found(self.get_queryset().model, self.lookup_field, value) from None
+
+    def etag(self, instance: Model) -> str:
+        """A strong validator for the record's detail representation (what GET returns)."""
+        data = self.detail_serializer_class(instance, context=self.get_serializer_context()).data
+        return f'"{hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()}"'
+
+    def detail_response(self, instance: Model, status: int = 200) -> Response:
+        # Read the record back as GET shows it, with everything the write changed.
+        fresh = self.get_queryset().get(pk=instance.pk)
+        data = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+        response = Response(data, status=status)
+        response["ETag"] = self.etag(fresh)
+        if status == 201:
+            response["Location"] = data["url"]
+        return response
+
+    def locked_object(self) -> Any:
+        """The record, locked until the transaction ends, after checking `If-Match`.
+
+        The row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers take the database
+        lock when their transaction begins) makes the check and the write one step: a second
+        writer holding the same ETag waits, then finds the ETag changed.
+        """
+        instance = self.get_object()
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).exists()
+        instance = self.get_object()  # as it is now that nobody else can change it
+        expected = self.request.headers.get("If-Match")
+        if expected is not None:
+            current = self.etag(instance)
+            if not etag_matches(expected, current):
+                raise PreconditionFailed(current)
+        return instance
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = self.etag(instance)
+        return response
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.detail_response(serializer.save(), status=201)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            instance = self.locked_object()
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.get("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        return self.detail_response(instance)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            services.delete_record(self.locked_object())
+        return Response(status=204)
+
+    @extend_schema(
+        summary="List the changes to a record",
+        description="Each change, newest first: when, by whom, what kind (created, updated, "
+        "deleted) and the fields that changed with their old and new values. Nested records "
+        "(an event's participations and related events, a record's citations) appear as "
+        "changes of the field that holds them. A deleted record's history stays readable.",
+        responses={200: HistoryEntrySerializer(many=True)},
+    )
+    @action(detail=True, url_path="history")
+    def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        StrictFilterBackend().check_parameters(request, self)
+        value = self.kwargs[self.lookup_field]
+        if self.lookup_field == "iso2":
+            value = value.upper()
+        entries = history.entries_of(self.get_queryset().model, self.lookup_field, value)
+        if entries is None:
+            raise not_found(self.get_queryset().model, self.lookup_field, value)
+        page = self.paginate_queryset(entries)  # type: ignore[arg-type]
+        return self.get_paginated_response(page)
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -130,16 +250,17 @@ STATS_GROUPS = ["month", "event_type", "topic", "country"]
         "related events, tariff measures, and the citations behind each fact.",
     ),
 )
-class EventViewSet(ReadOnlyViewSet):
+class EventViewSet(RecordViewSet):
     queryset = Event.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = EventFilter
     list_serializer_class = serializers.EventListSerializer
     detail_serializer_class = serializers.EventDetailSerializer
+    write_serializer_class = serializers.EventWriteSerializer
     filtered_actions = ("list", "stats")
     extra_query_parameters = {"stats": ("group_by",)}
 
     def get_queryset(self) -> QuerySet[Event]:
-        if self.action == "retrieve":
+        if self.is_detail:
             # A fixed 16 queries for any event: the event, then one per embedded relation.
             return Event.objects.select_related("location_country").prefetch_related(
                 Prefetch("countries", queryset=Country.objects.order_by("iso2")),
@@ -348,16 +469,17 @@ class CountryEventsView(EventViewSet):
         description="One participant with members (for an organization) and citations.",
     ),
 )
-class ParticipantViewSet(ReadOnlyViewSet):
+class ParticipantViewSet(RecordViewSet):
     queryset = Participant.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = ParticipantFilter
     list_serializer_class = serializers.ParticipantListSerializer
     detail_serializer_class = serializers.ParticipantDetailSerializer
+    write_serializer_class = serializers.ParticipantWriteSerializer
 
     def get_queryset(self) -> QuerySet[Participant]:
         # The affiliation joins in the same query; no per-row lookup.
         queryset = Participant.objects.select_related("affiliation")
-        if self.action == "retrieve":
+        if self.is_detail:
             return queryset.select_related("country").prefetch_related(
                 Prefetch("members", queryset=Participant.objects.order_by("name")), citations()
             )
@@ -383,16 +505,17 @@ class ParticipantViewSet(ReadOnlyViewSet):
         ],
     ),
 )
-class CountryViewSet(ReadOnlyViewSet):
+class CountryViewSet(RecordViewSet):
     queryset = Country.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = CountryFilterSet
     lookup_field = "iso2"
     lookup_value_regex = "[A-Za-z]{2}"
     list_serializer_class = serializers.CountryListSerializer
     detail_serializer_class = serializers.CountryDetailSerializer
+    write_serializer_class = serializers.CountryWriteSerializer
 
     def get_queryset(self) -> QuerySet[Country]:
-        if self.action == "retrieve":
+        if self.is_detail:
             return Country.objects.prefetch_related(citations())
         return Country.objects.all()
 
@@ -414,15 +537,16 @@ class CountryViewSet(ReadOnlyViewSet):
         summary="Get a topic", description="One topic with its parent, children and citations."
     ),
 )
-class TopicViewSet(ReadOnlyViewSet):
+class TopicViewSet(RecordViewSet):
     queryset = Topic.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = TopicFilter
     list_serializer_class = serializers.TopicListSerializer
     detail_serializer_class = serializers.TopicDetailSerializer
+    write_serializer_class = serializers.TopicWriteSerializer
 
     def get_queryset(self) -> QuerySet[Topic]:
         queryset = Topic.objects.select_related("parent")
-        if self.action == "retrieve":
+        if self.is_detail:
             return queryset.prefetch_related(
                 Prefetch("children", queryset=Topic.objects.order_by("slug")), citations()
             )
@@ -451,14 +575,15 @@ def tariff_measure_list_queryset() -> QuerySet[TariffMeasure]:
         "it, and citations.",
     ),
 )
-class TariffMeasureViewSet(ReadOnlyViewSet):
+class TariffMeasureViewSet(RecordViewSet):
     queryset = TariffMeasure.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = TariffMeasureFilter
     list_serializer_class = serializers.TariffMeasureListSerializer
     detail_serializer_class = serializers.TariffMeasureDetailSerializer
+    write_serializer_class = serializers.TariffMeasureWriteSerializer
 
     def get_queryset(self) -> QuerySet[TariffMeasure]:
-        if self.action == "retrieve":
+        if self.is_detail:
             return TariffMeasure.objects.select_related(
                 "imposing_country", "announced_in"
             ).prefetch_related(
@@ -520,15 +645,16 @@ class CountryApplicableMeasuresView(TariffMeasureViewSet):
         summary="Get a statement", description="One statement with its citations."
     ),
 )
-class StatementViewSet(ReadOnlyViewSet):
+class StatementViewSet(RecordViewSet):
     queryset = Statement.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = StatementFilter
     list_serializer_class = serializers.StatementListSerializer
     detail_serializer_class = serializers.StatementDetailSerializer
+    write_serializer_class = serializers.StatementWriteSerializer
 
     def get_queryset(self) -> QuerySet[Statement]:
         queryset = Statement.objects.select_related("event", "speaker")
-        if self.action == "retrieve":
+        if self.is_detail:
             return queryset.prefetch_related(citations())
         return queryset
 
@@ -541,14 +667,15 @@ class StatementViewSet(ReadOnlyViewSet):
         "the research notes on it) and every fact it supports.",
     ),
 )
-class SourceViewSet(ReadOnlyViewSet):
+class SourceViewSet(RecordViewSet):
     queryset = Source.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = SourceFilter
     list_serializer_class = serializers.SourceListSerializer
     detail_serializer_class = serializers.SourceDetailSerializer
+    write_serializer_class = serializers.SourceWriteSerializer
 
     def get_queryset(self) -> QuerySet[Source]:
-        if self.action == "retrieve":
+        if self.is_detail:
             # Each citation's record, in the same query as the citation.
             targets = Citation.objects.select_related(
                 *Citation.TARGETS,
@@ -576,7 +703,7 @@ COLLECTIONS = {
 
 
 class ApiRootView(APIView):
-    filter_backends = [StrictFilterBackend]
+    permission_classes = [AllowAny]  # read-only: GET is all it answers
 
     @extend_schema(
         summary="List the resources",
@@ -620,3 +747,136 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other URL under /api/: problem details, also with DEBUG on (where handler404 is not)."""
     return problem_response(404, f"Nothing is published at {request.path}.")
+
+
+# --- change feed ------------------------------------------------------------------------------
+
+CHANGES_PAGE_SIZE = 100
+CHANGES_MAX_PAGE_SIZE = 1000
+
+
+class ChangeFeedView(APIView):
+    """`GET /api/v1/changes/`: every creation, update and deletion across the collections."""
+
+    permission_classes = [AllowAny]  # read-only: GET is all it answers
+    extra_query_parameters = {None: ("since", "after", "page_size")}
+
+    @extend_schema(
+        summary="List changes, oldest first, for syncing",
+        description="Every creation, update and deletion of a collection record, in the order "
+        "they were committed. A deletion is a tombstone (`kind` deleted, `url` null) carrying "
+        "the collection and the record's key. To mirror the data: read from the start (or "
+        "`since` a time), fetch the `url` of each created or updated record, drop each deleted "
+        "one, and follow `next` (it carries `after`, the id of the last change listed) until "
+        "`has_more` is false; later, call `next` again to get what changed since. A record "
+        "may appear more than once; its latest state is what its `url` returns.",
+        tags=["changes"],
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Only changes at or after this time (ISO 8601; UTC without offset).",
+            ),
+            OpenApiParameter(
+                "after",
+                OpenApiTypes.INT,
+                description="Only changes after this one (the `id` of the last change you read).",
+            ),
+            OpenApiParameter(
+                "page_size",
+                OpenApiTypes.INT,
+                description=f"Changes per page, 1 to {CHANGES_MAX_PAGE_SIZE} "
+                f"(default {CHANGES_PAGE_SIZE}).",
+            ),
+        ],
+        responses={200: serializers.ChangePageSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        StrictFilterBackend().check_parameters(request, self)
+        params = request.query_params
+        changes = Change.objects.select_related("user").order_by("id")
+        errors: dict[str, list[str]] = {}
+        if "since" in params:
+            since = (
+                parse_datetime(params["since"]) if _looks_like_datetime(params["since"]) else None
+            )
+            if since is None:
+                errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]
+            else:
+                if timezone.is_naive(since):
+                    since = timezone.make_aware(since, datetime.UTC)
+                changes = changes.filter(at__gte=since)
+        after = _whole_number(params, "after", 0, None, errors)
+        size = _whole_number(params, "page_size", CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE, errors)
+        if errors:
+            raise ValidationError(errors)
+        rows = list(changes.filter(id__gt=after)[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        last = rows[-1].id if rows else after
+        query = params.copy()
+        query["after"] = str(last)
+        return Response(
+            {
+                "has_more": has_more,
+                "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}"),
+                "results": serializers.ChangeSerializer(
+                    rows, many=True, context={"request": request}
+                ).data,
+            }
+        )
+
+
+def _looks_like_datetime(value: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?", value))
+
+
+def _whole_number(
+    params: Any, name: str, default: int, maximum: int | None, errors: dict[str, list[str]]
+) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if raw.isdigit() and len(raw) <= 18 and (maximum is None or 1 <= int(raw) <= maximum):
+        return int(raw)
+    limit = f" from 1 to {maximum}" if maximum else ""
+    errors[name] = [f"Must be a whole number{limit}; got {raw!r}."]
+    return default
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Get your API token",
+        description="Exchange a username and password for the user's token (created on first "
+        "use). Send it on writes as `Authorization: Token <key>`. Strictly rate-limited.",
+        tags=["auth"],
+        auth=[],
+    )
+)
+class TokenView(ObtainAuthToken):
+    throttle_classes = [AuthRateThrottle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+
+def throttled_login(view: Any) -> Any:
+    """A login view that answers 429 (with Retry-After) once a client has tried too often."""
+
+    def login(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            throttle = AuthRateThrottle()
+            if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+                wait = max(1, math.ceil(throttle.wait() or 1))
+                response = HttpResponse(
+                    f"Too many login attempts: try again in {wait} seconds.\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, *args, **kwargs)
+
+    return login

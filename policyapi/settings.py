@@ -43,6 +43,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as '120/min' (per second, minute, hour or day)."""
+    raw = os.environ.get(name, default).strip()
+    match = re.fullmatch(r"(\d+)/(s|sec|second|m|min|minute|h|hour|d|day)", raw)
+    if not match or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use a count per period, e.g. 120/min (s, min, h, day)."
+        )
+    return raw
+
+
 def env_database(name: str, default: str) -> dict[str, Any]:
     """Parse a database URL (sqlite:/// or postgres://) into a Django DATABASES entry."""
     url = os.environ.get(name) or default
@@ -56,7 +77,12 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         # requires CONN_MAX_AGE = 0 (the pool, not Django, decides a connection's lifetime).
         config["CONN_MAX_AGE"] = 0
         config.setdefault("OPTIONS", {})["pool"] = True
-    elif engine != "django.db.backends.sqlite3":
+    elif engine == "django.db.backends.sqlite3":
+        # Writers take the database lock when their transaction begins, not at their first
+        # write: two read-then-write transactions then queue instead of failing with
+        # "database is locked" (and an If-Match check and its write stay one atomic step).
+        config.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    else:
         raise ImproperlyConfigured(
             f"{name} selects {engine!r}; only PostgreSQL (postgres://) and SQLite (sqlite:///) "
             "are supported."
@@ -92,6 +118,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework.authtoken",
     "simple_history",
     "events",
 ]
@@ -106,6 +133,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Request bodies over the limit are refused (413) before anything reads them.
+    "events.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user as the author of every change saved during a request.
@@ -150,6 +179,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The browsable API's and Swagger UI's login (auth/login/) returns to the API.
+LOGIN_URL = "/auth/login/"
+LOGIN_REDIRECT_URL = "/api/v1/"
+LOGOUT_REDIRECT_URL = "/api/v1/"
+
 # `python manage.py loaddata article` finds fixtures/article.json.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -160,14 +194,24 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["events.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["events.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "events.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "events.schema.AutoSchema",
     "EXCEPTION_HANDLER": "events.problems.exception_handler",
-    # Reads are public; writes come with authentication and permissions (see the README).
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`. Sessions
+    # (with CSRF) serve people logged in to the browsable API and Swagger UI. Neither reads a
+    # credential from the query string.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Reads are public; a write needs the model's add/change/delete permission.
+    "DEFAULT_PERMISSION_CLASSES": ["events.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "events.throttling.AnonymousRateThrottle",
+        "events.throttling.UserRateThrottle",
+    ],
     # Rates are numbers in JSON (29.0), not strings.
     "COERCE_DECIMAL_TO_STRING": False,
     "URL_FORMAT_OVERRIDE": "format",
@@ -194,6 +238,8 @@ SPECTACULAR_SETTINGS = {
         "MeasureTypeEnum": "events.models.MeasureType",
         "MeasureStatusEnum": "events.models.MeasureStatus",
         "SourceBodyKindEnum": "events.models.Source.BodyKind",
+        "ChangeKindEnum": "events.models.ChangeKind",
+        "CitationTargetEnum": "events.models.CITATION_TARGETS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -207,9 +253,70 @@ SPECTACULAR_SETTINGS = {
         {"name": "tariff-measures", "description": "Tariffs: who imposes them on whom, when."},
         {"name": "statements", "description": "What participants said, verbatim."},
         {"name": "sources", "description": "The documents every fact is cited from."},
-        {"name": "service", "description": "The API root and health checks."},
+        {"name": "changes", "description": "The change feed, for clients that mirror the data."},
+        {"name": "auth", "description": "Getting an API token for writes."},
+        {"name": "service", "description": "The API root."},
     ],
 }
+
+# Requests per client: anonymous ones by IP address, authenticated ones by user. Token and login
+# endpoints have a stricter rate of their own, per IP address.
+THROTTLE_RATES = {
+    "anon": env_rate("THROTTLE_ANON_RATE", "300/min"),
+    "user": env_rate("THROTTLE_USER_RATE", "1200/min"),
+    "auth": env_rate("THROTTLE_AUTH_RATE", "10/min"),
+}
+# Proxies in front of the service whose X-Forwarded-For names the client (0: none; trust no
+# header by default).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES or None
+
+# Request bodies larger than this get 413 (the API's JSON bodies are small).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# Cache (throttle state included): Redis when REDIS_URL is set, so that several app servers
+# share it; process memory otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    if not re.match(r"^rediss?://", REDIS_URL):
+        raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// or rediss:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "KEY_PREFIX": "policyapi",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- security --------------------------------------------------------------------------------
+# Production defaults are the safe ones; each can be relaxed through its variable (a local
+# HTTP run sets DJANGO_SECURE_SSL_REDIRECT=0, for example). With debug on, they are off.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# Behind a proxy that terminates TLS: the header it sets and the value meaning HTTPS, e.g.
+# "HTTP_X_FORWARDED_PROTO=https". Unset by default: trusting a header a client can forge is
+# only safe when the proxy always sets it.
+_proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    _name, _, _value = _proxy_header.partition("=")
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+", _name) or not _value:
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO=https."
+        )
+    SECURE_PROXY_SSL_HEADER = (_name, _value)
 
 # Browser apps on other origins may read the API. "*" allows every origin; credentials (cookies)
 # are never sent cross-origin.
@@ -223,6 +330,7 @@ for _origin in _cors_origins:
 CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
 CORS_URLS_REGEX = r"^/api/.*$"
+# Writes come from editors' own tools and the same-origin docs, not from other sites.
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["ETag"]

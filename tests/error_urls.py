@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import path
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +17,7 @@ class Raising(APIView):
     """GET raises the exception the URL names; POST parses a JSON body (415 on anything else)."""
 
     parser_classes = [JSONParser]
+    permission_classes = [AllowAny]
     failures: dict[str, Exception] = {
         "401": exceptions.NotAuthenticated(),
         "403": exceptions.PermissionDenied(),

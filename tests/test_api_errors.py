@@ -183,8 +183,8 @@ def test_it_answers_404_for_an_unknown_url(client: Client, path: str) -> None:
 
 
 def test_it_answers_405_for_a_method_the_resource_lacks(client: Client) -> None:
-    response = client.post("/api/v1/events/", {}, content_type="application/json")
-    assert_problem(response, problem(405, "Method Not Allowed", 'Method "POST" not allowed.'))
+    response = client.delete("/api/v1/")
+    assert_problem(response, problem(405, "Method Not Allowed", 'Method "DELETE" not allowed.'))
     assert response["Allow"] == "GET, HEAD, OPTIONS"
 
 

@@ -15,7 +15,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from .models import (
+from ..models import (
+    Change,
+    ChangeKind,
     Citation,
     Country,
     Event,
@@ -584,14 +586,52 @@ class StatsItemSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField(help_text="Events in the group.")
 
 
-class ApiRootSerializer(serializers.Serializer[Any]):
-    events = serializers.URLField()
-    participants = serializers.URLField()
-    countries = serializers.URLField()
-    topics = serializers.URLField()
-    tariff_measures = serializers.URLField()
-    statements = serializers.URLField()
-    sources = serializers.URLField()
-    schema = serializers.URLField()
-    docs = serializers.URLField()
-    redoc = serializers.URLField()
+class FieldChangeSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null if none.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after; null if none.")
+
+
+class HistoryEntrySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text="The editor's username.")
+    kind = serializers.ChoiceField(choices=["created", "updated", "deleted"])
+    reason = serializers.CharField(help_text="Why, when the change was made with a reason.")
+    changes = FieldChangeSerializer(many=True)
+
+
+DETAIL_VIEWS = {
+    "events": ("event-detail", "slug"),
+    "participants": ("participant-detail", "slug"),
+    "countries": ("country-detail", "iso2"),
+    "topics": ("topic-detail", "slug"),
+    "tariff-measures": ("tariffmeasure-detail", "slug"),
+    "statements": ("statement-detail", "slug"),
+    "sources": ("source-detail", "slug"),
+}
+
+
+class ChangeSerializer(serializers.ModelSerializer[Change]):
+    url = serializers.SerializerMethodField()
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Change
+        fields = ["id", "at", "kind", "collection", "key", "url", "user"]
+
+    def get_url(self, change: Change) -> str | None:
+        """The record's detail URL; null for a deletion."""
+        if change.kind == ChangeKind.DELETED:
+            return None
+        view, lookup = DETAIL_VIEWS[change.collection]
+        return _absolute(self, view, **{lookup: change.key})
+
+    def get_user(self, change: Change) -> str | None:
+        """The editor's username, when a user made the change."""
+        return change.user.get_username() if change.user is not None else None
+
+
+class ChangePageSerializer(serializers.Serializer[Any]):
+    has_more = serializers.BooleanField(help_text="Whether `next` has more changes right now.")
+    next = serializers.URLField(help_text="Where to read on (now, or later for new changes).")
+    results = ChangeSerializer(many=True)

@@ -1,0 +1,20 @@
+"""Who may do what: reads are public, writes need the model's Django permission."""
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.request import Request
+
+
+class ModelPermissionsOrReadOnly(permissions.DjangoModelPermissions):
+    """GET, HEAD and OPTIONS for anyone; POST needs `add_<model>`, PUT and PATCH
+    `change_<model>`, DELETE `delete_<model>` (the `editors` group has all three).
+
+    Reads return before the view's queryset is built: DRF's own OrAnonReadOnly class builds it
+    to find the model even for a read, which costs a nested list its parent lookup twice.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)

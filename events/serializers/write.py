@@ -1,0 +1,329 @@
+"""What editors send: one write serializer per collection, fields declared one by one.
+
+These check shapes and types and look up related records by slug or ISO code; the domain rules
+are the models' own and run in events/services.py. A related record may be given by its
+identifier (`"PK"`, `"marco-rubio"`) or by the object the API returns for it, so a record read
+from the API can be changed and written back. Fields the server manages (`url`, timestamps,
+anything computed) are accepted and ignored; any other unknown field is a 400.
+"""
+
+from typing import Any
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import services
+from ..models import (
+    Country,
+    DatePrecision,
+    Event,
+    EventType,
+    MeasureStatus,
+    MeasureType,
+    Participant,
+    ParticipantKind,
+    ParticipationRole,
+    RelationType,
+    Source,
+    Statement,
+    StatementKind,
+    TariffMeasure,
+    Topic,
+)
+from . import read
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "The related record's identifier (slug, or ISO alpha-2 code for a "
+        "country); the object the API returns for it is accepted too.",
+    }
+)
+class RefField(serializers.Field):  # type: ignore[type-arg]
+    """A related record, named by its identifier or by an object that carries it."""
+
+    default_error_messages = {
+        "invalid": "Give the identifier ({lookup}) as a string.",
+        "does_not_exist": "No {model} has the {lookup} {value!r}.",
+    }
+
+    def __init__(self, model: type[models.Model], lookup: str = "slug", **kwargs: Any) -> None:
+        self.model = model
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> models.Model:
+        value = data.get(self.lookup) if isinstance(data, dict) else data
+        if not isinstance(value, str) or not value.strip():
+            self.fail("invalid", lookup=self.lookup)
+        if self.lookup == "iso2":
+            value = value.upper()
+        try:
+            return self.model._default_manager.get(**{self.lookup: value})
+        except self.model.DoesNotExist:  # type: ignore[attr-defined]
+            self.fail(
+                "does_not_exist",
+                model=self.model._meta.verbose_name,
+                lookup=self.lookup,
+                value=value,
+            )
+            raise  # unreachable: fail() raises
+
+    def to_representation(self, value: models.Model) -> str:
+        return str(getattr(value, self.lookup))
+
+
+def refs(model: type[models.Model], lookup: str = "slug", **kwargs: Any) -> serializers.ListField:
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("default", list)
+    kwargs.setdefault("max_length", 500)
+    return serializers.ListField(child=RefField(model, lookup), **kwargs)
+
+
+class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Refuses unknown fields; ignores the server-managed ones listed in `ignored_fields`."""
+
+    ignored_fields: frozenset[str] = frozenset()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Send a JSON object, not {type(data).__name__}."]}
+            )
+        unknown = sorted(set(data) - set(self.fields) - self.ignored_fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field: it is not part of this record."] for name in unknown}
+            )
+        writable = {
+            name: value
+            for name, value in data.items()
+            if name in self.fields and not self.fields[name].read_only
+        }
+        return super().to_internal_value(writable)
+
+
+def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]:  # type: ignore[type-arg]
+    """The fields a detail response has that a write does not take: all read-only here."""
+    return frozenset(serializer_class().fields)
+
+
+class CitationWriteSerializer(StrictSerializer):
+    ignored_fields = frozenset({"supports"})
+
+    source = RefField(Source)
+    excerpt = serializers.CharField(trim_whitespace=False)
+    field = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def citations_field() -> CitationWriteSerializer:
+    return CitationWriteSerializer(
+        many=True,
+        required=False,
+        help_text="Replaces the record's citations: each a source, the verbatim excerpt of its "
+        "text that supports the record, and optionally the field it supports.",
+    )
+
+
+class ParticipationWriteSerializer(StrictSerializer):
+    participant = RefField(Participant)
+    role = serializers.ChoiceField(choices=ParticipationRole.choices)
+    country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    citations = citations_field()
+
+
+class RelatedEventWriteSerializer(StrictSerializer):
+    relation_type = serializers.ChoiceField(choices=RelationType.choices)
+    event = RefField(Event)
+    direction = serializers.ChoiceField(
+        choices=["outgoing", "incoming"],
+        required=False,
+        default="outgoing",
+        help_text="Only outgoing relations (this event is <relation_type> the other) are "
+        "written; incoming ones belong to the other event and are skipped.",
+    )
+    citations = citations_field()
+
+
+class RecordWriteSerializer(StrictSerializer):
+    """Base of the collections' write serializers: saving goes through events/services.py."""
+
+    model: type[models.Model]
+    # The identifier cannot change once the record exists (its URL would).
+    immutable_key = "slug"
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        key = self.immutable_key
+        if self.instance is not None and key in attrs and attrs[key] != getattr(self.instance, key):
+            raise serializers.ValidationError(
+                {key: [f"The {key} cannot change: create a new record and delete this one."]}
+            )
+        return attrs
+
+    def save_record(self, instance: models.Model | None) -> models.Model:
+        try:
+            return services.save_record(
+                model=self.model, instance=instance, data=self.validated_data
+            )
+        except services.WriteError as error:
+            raise serializers.ValidationError(error.errors) from None
+
+    def create(self, validated_data: dict[str, Any]) -> models.Model:
+        return self.save_record(None)
+
+    def update(self, instance: models.Model, validated_data: dict[str, Any]) -> models.Model:
+        return self.save_record(instance)
+
+
+def _text(**kwargs: Any) -> serializers.CharField:
+    """Optional text: blank when left out of a full write (PUT)."""
+    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
+
+
+def _date(**kwargs: Any) -> serializers.DateField:
+    return serializers.DateField(required=False, allow_null=True, default=None, **kwargs)
+
+
+class EventWriteSerializer(RecordWriteSerializer):
+    model = Event
+    ignored_fields = _ignored(read.EventDetailSerializer) | {"participants"}
+
+    slug = serializers.SlugField(max_length=120)
+    title = serializers.CharField()
+    summary = _text()
+    event_type = serializers.ChoiceField(choices=EventType.choices)
+    cameo_code = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = _date()
+    date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    date_note = _text()
+    location_country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
+    countries = refs(Country, "iso2", help_text="ISO alpha-2 codes of the countries involved.")
+    topics = refs(Topic, help_text="Topic slugs.")
+    participations = ParticipationWriteSerializer(
+        many=True, required=False, help_text="Replaces the event's participations."
+    )
+    related_events = RelatedEventWriteSerializer(
+        many=True, required=False, help_text="Replaces the event's outgoing relations."
+    )
+    citations = citations_field()
+
+
+class ParticipantWriteSerializer(RecordWriteSerializer):
+    model = Participant
+    ignored_fields = _ignored(read.ParticipantDetailSerializer)
+
+    slug = serializers.SlugField(max_length=120)
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ParticipantKind.choices)
+    aliases = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=50
+    )
+    description = _text()
+    country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
+    affiliation = RefField(Participant, required=False, allow_null=True, default=None)
+    office = _text()
+    wikidata_qid = _text()
+    citations = citations_field()
+
+
+class CountryWriteSerializer(RecordWriteSerializer):
+    model = Country
+    immutable_key = "iso2"
+    ignored_fields = _ignored(read.CountryDetailSerializer)
+
+    iso2 = serializers.CharField(help_text="ISO 3166-1 alpha-2, upper case.")
+    iso3 = serializers.CharField(help_text="ISO 3166-1 alpha-3, upper case.")
+    name = serializers.CharField()
+    citations = citations_field()
+
+
+class TopicWriteSerializer(RecordWriteSerializer):
+    model = Topic
+    ignored_fields = _ignored(read.TopicDetailSerializer)
+
+    slug = serializers.SlugField(max_length=120)
+    name = serializers.CharField()
+    description = _text()
+    parent = RefField(Topic, required=False, allow_null=True, default=None)
+    citations = citations_field()
+
+
+class TariffMeasureWriteSerializer(RecordWriteSerializer):
+    model = TariffMeasure
+    ignored_fields = _ignored(read.TariffMeasureDetailSerializer)
+
+    slug = serializers.SlugField(max_length=120)
+    title = serializers.CharField()
+    imposing_country = RefField(Country, "iso2")
+    target_countries = refs(Country, "iso2", help_text="ISO alpha-2 codes; none: every country.")
+    measure_type = serializers.ChoiceField(choices=MeasureType.choices)
+    rate = serializers.DecimalField(
+        max_digits=7, decimal_places=3, help_text="Percent: 29 means 29%."
+    )
+    product_scope = _text()
+    announced_on = _date()
+    effective_on = _date()
+    suspended_on = _date()
+    suspended_until = _date()
+    ended_on = _date()
+    status = serializers.ChoiceField(choices=MeasureStatus.choices)
+    status_as_of = _date()
+    legal_basis = _text()
+    announced_in = RefField(Event, required=False, allow_null=True, default=None)
+    discussed_in = refs(Event, help_text="Slugs of the events that discussed the measure.")
+    citations = citations_field()
+
+
+class StatementWriteSerializer(RecordWriteSerializer):
+    model = Statement
+    ignored_fields = _ignored(read.StatementDetailSerializer)
+
+    slug = serializers.SlugField(max_length=120)
+    event = RefField(Event)
+    speaker = RefField(Participant)
+    text = serializers.CharField(trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=StatementKind.choices)
+    stated_on = _date()
+    date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    date_note = _text()
+    citations = citations_field()
+
+
+class SourceWriteSerializer(RecordWriteSerializer):
+    model = Source
+    ignored_fields = _ignored(read.SourceDetailSerializer)
+
+    slug = serializers.SlugField(max_length=120)
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    web_url = serializers.URLField(required=False, allow_blank=True, default="")
+    published_on = _date()
+    published_precision = serializers.ChoiceField(
+        choices=[("", "No date"), *DatePrecision.choices], required=False, default=""
+    )
+    note = _text()
+    language = serializers.CharField(required=False, default="en")
+    body = serializers.CharField(trim_whitespace=False)
+    body_kind = serializers.ChoiceField(
+        choices=Source.BodyKind.choices, required=False, default=Source.BodyKind.FULL_TEXT
+    )
+    retrieved_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+__all__ = [
+    "CountryWriteSerializer",
+    "EventWriteSerializer",
+    "ParticipantWriteSerializer",
+    "SourceWriteSerializer",
+    "StatementWriteSerializer",
+    "TariffMeasureWriteSerializer",
+    "TopicWriteSerializer",
+]
