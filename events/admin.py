@@ -7,11 +7,12 @@ bad value shows the same message here as in the API.
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import changes
 from .models import (
     CITATION_TARGETS,
     Citation,
@@ -25,6 +26,19 @@ from .models import (
     TariffMeasure,
     Topic,
 )
+
+
+class EditorAdmin(SimpleHistoryAdmin):
+    """Every model's admin: change history, and one change-feed entry per record a form saved
+    (a record and its inlines change together)."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic(using=router.db_for_write(self.model)), changes.batch():
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic(using=router.db_for_write(self.model)), changes.batch():
+            return super().delete_view(request, *args, **kwargs)
 
 
 class CitationInline(admin.TabularInline):
@@ -70,14 +84,14 @@ class EventRelationInline(admin.TabularInline):
 
 
 @admin.register(Country)
-class CountryAdmin(SimpleHistoryAdmin):
+class CountryAdmin(EditorAdmin):
     list_display = ["iso2", "iso3", "name", "updated_at"]
     search_fields = ["iso2", "iso3", "name"]
     inlines = [citations_of("country")]
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(EditorAdmin):
     list_display = ["title", "publisher", "published_on", "body_kind", "citation_count"]
     list_filter = [
         "body_kind",
@@ -100,7 +114,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(EditorAdmin):
     list_display = ["name", "slug", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["slug", "name", "description"]
@@ -111,7 +125,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SimpleHistoryAdmin):
+class ParticipantAdmin(EditorAdmin):
     list_display = ["name", "kind", "office", "country", "affiliation"]
     list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["slug", "name", "aliases", "office", "description"]
@@ -122,7 +136,7 @@ class ParticipantAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(EditorAdmin):
     list_display = ["title", "event_type", "cameo_code", "start_date", "date_precision"]
     list_filter = [
         "event_type",
@@ -144,7 +158,7 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EventRelation)
-class EventRelationAdmin(SimpleHistoryAdmin):
+class EventRelationAdmin(EditorAdmin):
     list_display = ["from_event", "relation_type", "to_event"]
     list_filter = ["relation_type"]
     search_fields = ["from_event__title", "from_event__slug", "to_event__title", "to_event__slug"]
@@ -154,7 +168,7 @@ class EventRelationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SimpleHistoryAdmin):
+class ParticipationAdmin(EditorAdmin):
     list_display = ["event", "participant", "role", "country"]
     list_filter = ["role", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["event__title", "event__slug", "participant__name", "participant__slug"]
@@ -164,7 +178,7 @@ class ParticipationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(EditorAdmin):
     list_display = ["slug", "speaker", "kind", "stated_on", "event"]
     list_filter = ["kind", ("stated_on", admin.DateFieldListFilter)]
     search_fields = ["slug", "text", "speaker__name", "event__title"]
@@ -174,7 +188,7 @@ class StatementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TariffMeasure)
-class TariffMeasureAdmin(SimpleHistoryAdmin):
+class TariffMeasureAdmin(EditorAdmin):
     list_display = ["title", "imposing_country", "measure_type", "rate", "status", "effective_on"]
     list_filter = [
         "status",
@@ -208,7 +222,7 @@ class TariffMeasureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(EditorAdmin):
     list_display = ["key", "source", "field", "short_excerpt", "target_label"]
     list_filter = ["source", "field"]
     search_fields = ["key", "excerpt", "source__title", "source__slug"]

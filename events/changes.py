@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, models, router
 from django.utils import timezone
 
@@ -52,20 +53,65 @@ Key = tuple[str, str]  # (collection, key)
 _pending: ContextVar[dict[Key, dict[str, Any]] | None] = ContextVar("changes", default=None)
 
 
-def collection_record(instance: models.Model) -> tuple[Key, bool]:
-    """The collection record an instance belongs to, and whether it is that record itself."""
+def key_of(record: models.Model) -> Key:
+    """The (collection, key) of a collection record."""
+    if isinstance(record, Country):
+        return ("countries", record.iso2)
+    return (COLLECTIONS[type(record)], record.slug)  # type: ignore[attr-defined]
+
+
+def affected(instance: models.Model, previous: Any) -> tuple[Key | None, list[Key]]:
+    """The collection record an instance is (None for a nested record), and the other records
+    whose detail shows it, as it is now and as `previous` (its last history entry) had it.
+
+    A nested record (participation, related event, citation) changes the record it belongs to;
+    records listed in other records' details (a statement in its event's, a person among an
+    organization's members, a topic among its parent's children, a citation among its source's
+    facts) change those too.
+    """
+    others: list[models.Model | None] = []
+    own: Key | None = None
     if isinstance(instance, Participation):
-        return collection_record(instance.event)[0], False
-    if isinstance(instance, EventRelation):
-        return collection_record(instance.from_event)[0], False
-    if isinstance(instance, Citation):
+        others = [instance.event]
+    elif isinstance(instance, EventRelation):
+        others = [instance.from_event, instance.to_event]
+    elif isinstance(instance, Citation):
         target = instance.target
-        if target is None:  # pragma: no cover - a database constraint guarantees one
-            raise ValueError(f"Citation {instance.key} supports no record")
-        return collection_record(target)[0], False
-    if isinstance(instance, Country):
-        return ("countries", instance.iso2), True
-    return (COLLECTIONS[type(instance)], instance.slug), True  # type: ignore[attr-defined]
+        if isinstance(target, Participation):
+            target = target.event
+        elif isinstance(target, EventRelation):
+            target = target.from_event
+        others = [target, instance.source, _previous(Source, previous, "source_id")]
+    else:
+        own = key_of(instance)
+        if isinstance(instance, Statement):
+            others = [instance.event, _previous(Event, previous, "event_id")]
+        elif isinstance(instance, Participant):
+            others = [instance.affiliation, _previous(Participant, previous, "affiliation_id")]
+        elif isinstance(instance, Topic):
+            others = [instance.parent, _previous(Topic, previous, "parent_id")]
+        elif isinstance(instance, TariffMeasure):
+            others = [instance.announced_in, _previous(Event, previous, "announced_in_id")]
+            if _exists(instance):  # a deleted measure's links are gone; its last entry has them
+                others += list(instance.discussed_in.all())
+            if previous is not None:
+                ids = [row.event_id for row in previous.discussed_in.all()]
+                others += list(Event.objects.filter(pk__in=ids))
+    keys = []
+    for record in others:
+        if record is not None and key_of(record) != own and key_of(record) not in keys:
+            keys.append(key_of(record))
+    return own, keys
+
+
+def _exists(instance: models.Model) -> bool:
+    return type(instance)._default_manager.filter(pk=instance.pk).exists()
+
+
+def _previous(model: type[models.Model], previous: Any, attname: str) -> models.Model | None:
+    """The record a foreign key pointed to in the last history entry, if it still exists."""
+    pk = getattr(previous, attname, None) if previous is not None else None
+    return model._default_manager.filter(pk=pk).first() if pk is not None else None
 
 
 def merge(earlier: str | None, later: str) -> str | None:
@@ -74,28 +120,37 @@ def merge(earlier: str | None, later: str) -> str | None:
         return later
     if earlier == ChangeKind.CREATED:
         return None if later == ChangeKind.DELETED else ChangeKind.CREATED
-    if earlier == ChangeKind.DELETED and later == ChangeKind.CREATED:
-        return ChangeKind.UPDATED  # deleted, then created again under the same key
+    if later == ChangeKind.CREATED:
+        # Created after nested records were saved (they say "updated"), or created again
+        # under the key of a record deleted earlier in the batch.
+        return ChangeKind.UPDATED if earlier == ChangeKind.DELETED else ChangeKind.CREATED
     return later if later == ChangeKind.DELETED else earlier
 
 
-def record(instance: models.Model, history_type: str, user: Any, using: str) -> None:
-    """Log the change one history entry stands for (immediately, or at the end of the batch)."""
-    key, own = collection_record(instance)
-    kind = KINDS[history_type] if own else ChangeKind.UPDATED
-    entry = {"kind": kind, "user": user if getattr(user, "pk", None) else None, "using": using}
+def record(
+    instance: models.Model, history_type: str, user: Any, using: str, previous: Any = None
+) -> None:
+    """Log the changes one history entry stands for (now, or at the end of the batch)."""
+    try:
+        own, others = affected(instance, previous)
+    except ObjectDoesNotExist:
+        # A nested record deleted along with what it belonged to (a citation of a relation
+        # that a deleted event took with it): that deletion is logged in its own right.
+        return
+    user = user if getattr(user, "pk", None) else None
+    entries = [(key, ChangeKind.UPDATED) for key in others]
+    if own is not None:
+        entries.insert(0, (own, KINDS[history_type]))
     pending = _pending.get()
     if pending is None:
-        _write({key: entry})
+        _write({key: {"kind": kind, "user": user, "using": using} for key, kind in entries})
         return
-    if key in pending:
-        merged = merge(pending[key]["kind"], kind)
+    for key, kind in entries:
+        merged = merge(pending[key]["kind"], kind) if key in pending else kind
         if merged is None:
             del pending[key]
-            return
-        entry["kind"] = merged
-        pending.pop(key)
-    pending[key] = entry
+        else:  # a record keeps the place of its first change in the batch
+            pending[key] = {"kind": merged, "user": user, "using": using}
 
 
 @contextmanager
@@ -136,4 +191,5 @@ def on_history_entry(
 ) -> None:
     """simple-history's post_create_historical_record signal (connected in apps.py)."""
     using = kwargs.get("using") or router.db_for_write(type(instance))
-    record(instance, history_instance.history_type, history_instance.history_user, using)
+    previous = history_instance.prev_record
+    record(instance, history_instance.history_type, history_instance.history_user, using, previous)

@@ -37,8 +37,15 @@ def _recorder_for(model: type[models.Model]) -> HistoricalRecords:
 
 def record_entry(instance: models.Model, history_type: str) -> None:
     """Record one history entry ("+" created, "~" changed) for the record as it is now,
-    many-to-many fields included (events/services.py writes one per API write)."""
-    _recorder_for(type(instance)).create_historical_record(instance, history_type)
+    many-to-many fields included (events/services.py writes one per API write). A change
+    that leaves every field as the last entry has it records nothing."""
+    recorder = _recorder_for(type(instance))
+    if history_type == "~":
+        history = getattr(type(instance), recorder.manager_name)
+        previous = history.filter(**{instance._meta.pk.attname: instance.pk}).first()
+        if previous is not None and not _differs(recorder, instance, previous):
+            return
+    recorder.create_historical_record(instance, history_type)
 
 
 @contextmanager
@@ -80,6 +87,8 @@ def _record(model: type[models.Model], pk: Any, reason: str, using: str, user: A
 def _differs(recorder: HistoricalRecords, instance: models.Model, entry: Any) -> bool:
     """Whether the record's fields or many-to-many sets differ from a history entry's."""
     for field in recorder.fields_included(instance):
+        if field.name in ("created_at", "updated_at"):
+            continue  # when it was written is not what was written
         if getattr(instance, field.attname) != getattr(entry, field.attname):
             return True
     for field in entry._history_m2m_fields:
@@ -118,8 +127,34 @@ def entries_of(model: type[models.Model], field: str, value: str) -> list[dict[s
             "history_user"
         )
         entries += _nested_entries(name, list(nested_rows.order_by(*order)), describe)
-    entries.sort(key=lambda entry: entry["at"], reverse=True)
-    return entries
+    return list(reversed(_group(sorted(entries, key=lambda entry: entry["at"]))))
+
+
+# Entries by the same user, with the same reason, this close together are one write (an event
+# saved with its participations and citations): they are shown as one entry.
+SAME_WRITE = datetime.timedelta(seconds=2)
+KIND_PRIORITY = {"created": 2, "deleted": 1, "updated": 0}
+
+
+def _group(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    grouped: list[dict[str, Any]] = []
+    for entry in entries:
+        last = grouped[-1] if grouped else None
+        if (
+            last is not None
+            and (last["user"], last["reason"]) == (entry["user"], entry["reason"])
+            and entry["at"] - last["started"] <= SAME_WRITE
+            and "deleted" not in (last["kind"], entry["kind"])
+        ):
+            if KIND_PRIORITY[entry["kind"]] > KIND_PRIORITY[last["kind"]]:
+                last["kind"] = entry["kind"]
+            last["changes"] = last["changes"] + entry["changes"]
+            last["at"] = entry["at"]
+            continue
+        grouped.append({**entry, "started": entry["at"]})
+    for entry in grouped:
+        del entry["started"]
+    return grouped
 
 
 def _own_entries(model: type[models.Model], rows: list[Any]) -> list[dict[str, Any]]:
@@ -131,6 +166,12 @@ def _own_entries(model: type[models.Model], rows: list[Any]) -> list[dict[str, A
                 for f in model._meta.concrete_fields
                 if f.name not in NOT_SHOWN
             }
+            for field in row._history_m2m_fields:
+                target = field.related_model._meta.model_name
+                values[field.name] = [
+                    {target: getattr(through, f"{target}_id")}
+                    for through in getattr(row, field.name).all()
+                ]
             changes = [
                 {"field": name, "old": None, "new": _display(model, name, value)}
                 for name, value in values.items()
@@ -139,13 +180,15 @@ def _own_entries(model: type[models.Model], rows: list[Any]) -> list[dict[str, A
         elif row.history_type == "-":
             changes = []
         else:
+            position = {f.name: i for i, f in enumerate(model._meta.get_fields())}
+            delta = row.diff_against(previous, excluded_fields=NOT_SHOWN)
             changes = [
                 {
                     "field": change.field,
                     "old": _display(model, change.field, change.old),
                     "new": _display(model, change.field, change.new),
                 }
-                for change in row.diff_against(previous, excluded_fields=NOT_SHOWN).changes
+                for change in sorted(delta.changes, key=lambda c: position[c.field])
             ]
         entries.append(_entry(row, changes))
         previous = row
@@ -250,10 +293,10 @@ def _display(model: type[models.Model], name: str, value: Any) -> Any:
         ids = [row[target] if isinstance(row, dict) else row for row in (value or [])]
         if target == "country":
             return sorted(ids)
-        return sorted(str(_slug(target, pk)) for pk in ids)
+        return sorted(str(_slug(str(target), pk)) for pk in ids)
     if field.is_relation and value is not None:
         target = field.related_model._meta.model_name  # type: ignore[union-attr]
-        return value if target == "country" else _slug(target, value)
+        return value if target == "country" else _slug(str(target), value)
     if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
         return str(value) if not isinstance(value, decimal.Decimal) else float(value)
     return value

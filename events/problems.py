@@ -39,22 +39,28 @@ def problem(
     return body
 
 
-def _flatten(errors: Any) -> dict[str, list[str]]:
-    """DRF error details (nested dicts and lists) as {"field": ["message", ...]}."""
+def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error details (nested dicts and lists) as {"field": ["message", ...]}, with nested
+    fields named like `participations[1].role`."""
     if not isinstance(errors, dict):
         errors = {"non_field_errors": errors}
     flat: dict[str, list[str]] = {}
     for key, value in errors.items():
         name = "non_field_errors" if key == "__all__" else str(key)
-        if isinstance(value, dict):
-            for sub, messages in _flatten(value).items():
-                flat[f"{name}.{sub}"] = messages
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            for index, item in enumerate(value):
-                for sub, messages in _flatten(item).items():
-                    flat[f"{name}[{index}].{sub}"] = messages
+        if isinstance(key, int) or name.isdigit():
+            path = f"{prefix}[{name}]"
         else:
-            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+            path = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, dict):
+            flat.update(_flatten(value, path))
+        elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+            for index, item in enumerate(value):
+                if item:
+                    flat.update(
+                        _flatten(item if isinstance(item, dict) else {"": item}, f"{path}[{index}]")
+                    )
+        else:
+            flat[path] = [str(m) for m in (value if isinstance(value, list) else [value])]
     return flat
 
 

@@ -78,7 +78,8 @@ def replace_citations(
 
 def _citation_fk(target: models.Model) -> str:
     for name in Citation.TARGETS:
-        if isinstance(target, Citation._meta.get_field(name).related_model):
+        related: Any = Citation._meta.get_field(name).related_model
+        if isinstance(target, related):
             return name
     raise TypeError(f"{type(target).__name__} records have no citations")
 
@@ -159,7 +160,7 @@ def replace_related_events(
     return _nested_errors(errors)
 
 
-NESTED_WRITERS = {
+NESTED_WRITERS: dict[str, Any] = {
     "participations": replace_participations,
     "related_events": replace_related_events,
     "citations": replace_citations,
@@ -189,26 +190,26 @@ def save_record(
         errors: dict[str, Any] = _validate(record)
         if errors:
             raise WriteError(errors)
-        # One history entry for the whole write, recorded at the end with the many-to-many
-        # fields in their final state (simple-history would add one per save and per set()).
+        # One history entry for the record, with its many-to-many fields in their final state
+        # (simple-history would add one per save and per set()); nested records get theirs.
         record.skip_history_when_saving = True  # type: ignore[attr-defined]
         try:
             record.save()
             for name, values in m2m.items():
                 getattr(record, name).set(_unique(values))
+            history.record_entry(record, "+" if instance is None else "~")
             for name, items in nested.items():
-                nested_errors = NESTED_WRITERS[name](record, items)  # type: ignore[operator]
+                nested_errors = NESTED_WRITERS[name](record, items)
                 if nested_errors:
                     errors[name] = nested_errors
             if errors:
                 raise WriteError(errors)  # rolls back everything written above
-            if m2m or nested:
+            if nested:
                 # What the record embeds may have changed while its own row did not: touch
                 # it, so that its updated_at and ETag move.
                 record.save(update_fields=["updated_at"])
         finally:
             del record.skip_history_when_saving  # type: ignore[attr-defined]
-        history.record_entry(record, "+" if instance is None else "~")
     return record
 
 

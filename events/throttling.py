@@ -8,10 +8,8 @@ from rest_framework import throttling
 
 
 class _SettingsRate:
-    scope: str
-
     def get_rate(self) -> str:
-        rate: str = settings.THROTTLE_RATES[self.scope]
+        rate: str = settings.THROTTLE_RATES[getattr(self, "scope")]  # noqa: B009
         return rate
 
 

@@ -29,8 +29,8 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -65,8 +65,8 @@ from .models import (
 )
 from .parsers import JSONParser
 from .problems import problem_response
-from .throttling import AuthRateThrottle
 from .serializers import HistoryEntrySerializer
+from .throttling import AuthRateThrottle
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -111,6 +111,12 @@ def etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def require_body(request: Request) -> None:
+    # DRF reads an empty body as an empty object; a write needs one sent.
+    if request.stream is None:
+        raise ParseError("The request body is empty; send a JSON object.")
+
+
 class RecordViewSet(viewsets.ModelViewSet[Any]):
     """A collection: list and detail for everyone; create, replace, update and delete for
     users with the model's permission. Writes go through events/services.py; a detail
@@ -150,7 +156,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         response = Response(data, status=status)
         response["ETag"] = self.etag(fresh)
         if status == 201:
-            response["Location"] = data["url"]
+            response["Location"] = str(data["url"])
         return response
 
     def locked_object(self) -> Any:
@@ -177,11 +183,13 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         return response
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_body(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.detail_response(serializer.save(), status=201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_body(request)
         with transaction.atomic():
             instance = self.locked_object()
             serializer = self.get_serializer(

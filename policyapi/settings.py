@@ -76,7 +76,13 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         # Django's built-in psycopg 3 pool keeps connections open between requests; it
         # requires CONN_MAX_AGE = 0 (the pool, not Django, decides a connection's lifetime).
         config["CONN_MAX_AGE"] = 0
-        config.setdefault("OPTIONS", {})["pool"] = True
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+            # Enough for every thread of a worker (and then some); a request waits at most
+            # `timeout` seconds for a free connection.
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        }
     elif engine == "django.db.backends.sqlite3":
         # Writers take the database lock when their transaction begins, not at their first
         # write: two read-then-write transactions then queue instead of failing with
@@ -286,11 +292,16 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-            "KEY_PREFIX": "policyapi",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "policyapi"),
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "policyapi"),
+        }
+    }
 
 # --- security --------------------------------------------------------------------------------
 # Production defaults are the safe ones; each can be relaxed through its variable (a local

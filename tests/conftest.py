@@ -1,8 +1,13 @@
+import json
+from typing import Any
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +38,48 @@ def staff_client(db: None, client: Client) -> Client:
     client.force_login(user)
     client.user = user  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests create many users; a deliberately slow hash makes them slow for nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts() -> None:
+    """Throttle counts live in the cache; each test starts with none."""
+    cache.clear()
+
+
+def make_user(name: str, *, editor: bool = False, staff: bool = False) -> User:
+    user = User.objects.create_user(name, f"{name}@example.org", "correct-horse-9", is_staff=staff)
+    if editor:
+        user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+class TokenClient(Client):
+    """A test client that sends a user's API token on every request."""
+
+    def __init__(self, user: User, **defaults: Any) -> None:
+        token, _ = Token.objects.get_or_create(user=user)
+        super().__init__(HTTP_AUTHORIZATION=f"Token {token.key}", **defaults)
+        self.user = user
+
+    def send(self, method: str, path: str, data: Any = None, **extra: Any) -> Any:
+        """A JSON request (POST, PUT, PATCH, DELETE)."""
+        body = json.dumps(data) if data is not None else ""
+        return getattr(self, method.lower())(path, body, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def editor(db: None) -> TokenClient:
+    """An API client authenticated (by token) as a member of the editors group."""
+    return TokenClient(make_user("ed", editor=True))
+
+
+@pytest.fixture
+def reader(db: None) -> TokenClient:
+    """An API client authenticated as a user without any permission."""
+    return TokenClient(make_user("reader"))

@@ -41,7 +41,7 @@ from . import read
         "country); the object the API returns for it is accepted too.",
     }
 )
-class RefField(serializers.Field):  # type: ignore[type-arg]
+class RefField(serializers.Field):
     """A related record, named by its identifier or by an object that carries it."""
 
     default_error_messages = {
@@ -82,7 +82,7 @@ def refs(model: type[models.Model], lookup: str = "slug", **kwargs: Any) -> seri
     return serializers.ListField(child=RefField(model, lookup), **kwargs)
 
 
-class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class StrictSerializer(serializers.Serializer):
     """Refuses unknown fields; ignores the server-managed ones listed in `ignored_fields`."""
 
     ignored_fields: frozenset[str] = frozenset()
@@ -105,7 +105,7 @@ class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return super().to_internal_value(writable)
 
 
-def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]:  # type: ignore[type-arg]
+def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
     """The fields a detail response has that a write does not take: all read-only here."""
     return frozenset(serializer_class().fields)
 
@@ -113,7 +113,7 @@ def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]: 
 class CitationWriteSerializer(StrictSerializer):
     ignored_fields = frozenset({"supports"})
 
-    source = RefField(Source)
+    source = RefField(Source)  # type: ignore[assignment]  # a field, not Field.source
     excerpt = serializers.CharField(trim_whitespace=False)
     field = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -122,6 +122,7 @@ def citations_field() -> CitationWriteSerializer:
     return CitationWriteSerializer(
         many=True,
         required=False,
+        default=list,
         help_text="Replaces the record's citations: each a source, the verbatim excerpt of its "
         "text that supports the record, and optionally the field it supports.",
     )
@@ -206,10 +207,13 @@ class EventWriteSerializer(RecordWriteSerializer):
     countries = refs(Country, "iso2", help_text="ISO alpha-2 codes of the countries involved.")
     topics = refs(Topic, help_text="Topic slugs.")
     participations = ParticipationWriteSerializer(
-        many=True, required=False, help_text="Replaces the event's participations."
+        many=True, required=False, default=list, help_text="Replaces the event's participations."
     )
     related_events = RelatedEventWriteSerializer(
-        many=True, required=False, help_text="Replaces the event's outgoing relations."
+        many=True,
+        required=False,
+        default=list,
+        help_text="Replaces the event's outgoing relations.",
     )
     citations = citations_field()
 
@@ -250,7 +254,9 @@ class TopicWriteSerializer(RecordWriteSerializer):
     slug = serializers.SlugField(max_length=120)
     name = serializers.CharField()
     description = _text()
-    parent = RefField(Topic, required=False, allow_null=True, default=None)
+    parent = RefField(  # type: ignore[assignment]  # a field, not Field.parent
+        Topic, required=False, allow_null=True, default=None
+    )
     citations = citations_field()
 
 
