@@ -10,12 +10,13 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format schema setup data clean
+.PHONY: help run test fuzz lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
+	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
@@ -51,6 +52,11 @@ run: data
 
 test: $(VENV)/.requirements-dev
 	$(BIN)/pytest
+
+# CI fuzzes every operation with FUZZ_EXAMPLES=25 as part of `make test`; this is the deep run.
+fuzz: $(VENV)/.requirements-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/pytest tests/test_fuzz.py -p no:logging
+	FUZZ_STATEFUL_EXAMPLES=$${FUZZ_STATEFUL_EXAMPLES:-1000} $(BIN)/pytest tests/fuzz_stateful.py -p no:logging
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -15,7 +15,9 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -42,6 +44,7 @@ from .models import (
 
 MAX_VALUES = 100  # values in one multi-valued parameter
 MAX_SEARCH_LENGTH = 500
+RATE_FILTER_LIMIT = 1_000_000  # far beyond any rate, well within what databases compare
 
 
 # --- multi-valued parameters ------------------------------------------------------------------
@@ -80,8 +83,12 @@ class MultipleChoiceField(_MultiValueMixin, forms.MultipleChoiceField):
         allowed = [str(key) for key, _ in choices]
         for item in value:
             if item not in allowed:
+                # The value goes in params, never into the message itself: django-filter
+                # %-formats messages, and a "%" in user input would break that.
                 raise forms.ValidationError(
-                    f"{item!r} is not one of: {', '.join(allowed)}.", code="invalid_choice"
+                    "%(value)r is not one of: %(allowed)s.",
+                    code="invalid_choice",
+                    params={"value": item, "allowed": ", ".join(allowed)},
                 )
 
 
@@ -106,8 +113,9 @@ class CameoField(_MultiValueMixin, forms.MultipleChoiceField):
         for code in value:
             if not re.match(CAMEO_PATTERN, code):
                 raise forms.ValidationError(
-                    f"{code!r} is not a CAMEO code prefix (01 to 20, then up to two digits).",
+                    "%(value)r is not a CAMEO code prefix (01 to 20, then up to two digits).",
                     code="invalid",
+                    params={"value": code},
                 )
 
 
@@ -229,8 +237,32 @@ class SearchFilter(filters.CharFilter):
         return search.search(qs, value, self.search_fields, related=related, ranked=ranked)
 
 
+def as_utc(moment: datetime.datetime) -> datetime.datetime:
+    """An aware datetime in UTC (naive means UTC). A time at the edge of the calendar whose UTC
+    form falls outside years 1-9999 (0001-01-01T00:00+05:00) becomes the first or last
+    representable instant, which selects the same records. The database gets UTC: PostgreSQL
+    refuses offsets beyond 15:59, which ISO 8601 allows."""
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        edge = datetime.datetime.min if moment.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        parsed = super().to_python(value)
+        return as_utc(parsed) if parsed is not None else None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 def updated_since_filter() -> filters.IsoDateTimeFilter:
-    return filters.IsoDateTimeFilter(
+    return UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only records changed at or after this time (ISO 8601; UTC when no offset is "
@@ -329,10 +361,18 @@ class TariffMeasureFilter(filters.FilterSet):
     measure_type = ChoiceFilter(choices=MeasureType.choices, help_text="Measure type(s).")
     status = ChoiceFilter(choices=MeasureStatus.choices, help_text="Status(es).")
     rate_min = filters.NumberFilter(
-        field_name="rate", lookup_expr="gte", help_text="Rate at least this many percent."
+        field_name="rate",
+        lookup_expr="gte",
+        min_value=-RATE_FILTER_LIMIT,
+        max_value=RATE_FILTER_LIMIT,
+        help_text="Rate at least this many percent.",
     )
     rate_max = filters.NumberFilter(
-        field_name="rate", lookup_expr="lte", help_text="Rate at most this many percent."
+        field_name="rate",
+        lookup_expr="lte",
+        min_value=-RATE_FILTER_LIMIT,
+        max_value=RATE_FILTER_LIMIT,
+        help_text="Rate at most this many percent.",
     )
     announced_from = filters.DateFilter(
         field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this day."
@@ -468,7 +508,9 @@ class CountryFilterSet(filters.FilterSet):
 
 class SourceFilter(filters.FilterSet):
     publisher = filters.CharFilter(
-        method="filter_publisher", help_text="Publisher name(s), exact but in any case."
+        method="filter_publisher",
+        max_length=200,
+        help_text="Publisher name(s), exact but in any case.",
     )
     q = SearchFilter(fields=search.SOURCE_FIELDS)
     updated_since = updated_since_filter()

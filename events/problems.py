@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError, connections
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
@@ -69,6 +69,22 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     return f"Invalid input: {names}. See `errors` for what is wrong with each."
 
 
+DATABASE_RETRY_AFTER = 5  # seconds a client should wait before retrying after a 503
+
+
+def drop_broken_connections() -> None:
+    """Close connections an error left unusable, so the next request opens (or takes from the
+    pool) a working one instead of failing on the broken one."""
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is not reachable; try again shortly."
+    wait = DATABASE_RETRY_AFTER
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the data."
@@ -93,6 +109,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(_protected_detail(exc))
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable (down, restarting, or the connection was cut).
+        logger.warning("Database unavailable: %s", exc)
+        drop_broken_connections()
+        exc = ServiceUnavailable()
     elif isinstance(exc, IntegrityError):
         # A race that model validation could not see (two writers taking the same slug).
         exc = Conflict("The write conflicts with another change to the data; read and retry.")
@@ -177,3 +198,12 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     from django.views.defaults import permission_denied as default
 
     return default(request, exception)  # type: ignore[arg-type]
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: problem details under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return problem_response(403, f"CSRF verification failed: {reason}")
+    from django.views.csrf import csrf_failure as default
+
+    return default(request, reason)

@@ -111,11 +111,36 @@ IF_NONE_MATCH = {
 }
 
 
+def _add_links(result: dict[str, Any]) -> None:
+    """OpenAPI links from each create to what can be done with the record it made (read it,
+    replace, update or delete it, read its history): clients and stateful testing follow them."""
+    operations = {
+        op["operationId"]: (path, method)
+        for path, methods in result["paths"].items()
+        for method, op in methods.items()
+    }
+    for create, (path, method) in operations.items():
+        if not create.endswith("_create") or create.startswith("auth_"):
+            continue
+        collection = create.removesuffix("_create")
+        key = "iso2" if collection == "countries" else "slug"
+        links = {}
+        for action in ("retrieve", "update", "partial_update", "destroy", "history_list"):
+            if f"{collection}_{action}" in operations:
+                links[action.removesuffix("_list")] = {
+                    "operationId": f"{collection}_{action}",
+                    "parameters": {key: f"$response.body#/{key}"},
+                    "description": f"The record just created, by its {key}.",
+                }
+        result["paths"][path][method]["responses"]["201"]["links"] = links
+
+
 def finish_schema(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    _add_links(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
@@ -145,13 +170,57 @@ def finish_schema(
     return result
 
 
+# What the API accepts for each query parameter, beyond its type, so that the schema states
+# exactly which values are valid (clients and the schema fuzzer rely on it). Every string must
+# hold a non-blank character: an empty or blank parameter is refused.
+NOT_BLANK = r"\S"
+SLUG = r"^[-a-zA-Z0-9_]+$"
+CODE = r"^[A-Za-z]{2}$"
+CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "page": {"minimum": 1, "maximum": 999_999_999},
+    "page_size": {"minimum": 1, "maximum": 100},
+    "after": {"minimum": 0, "maximum": 10**18 - 1},
+    "q": {"minLength": 1, "maxLength": 500, "pattern": NOT_BLANK},
+    "publisher": {"minLength": 1, "maxLength": 200, "pattern": r"^[^,]*[^,\s][^,]*$"},
+    "rate_min": {"minimum": -1_000_000, "maximum": 1_000_000},
+    "rate_max": {"minimum": -1_000_000, "maximum": 1_000_000},
+}
+ITEM_CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "country": {"pattern": CODE},
+    "imposing_country": {"pattern": CODE},
+    "target_country": {"pattern": CODE},
+    "cameo": {"pattern": r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$"},
+    **{
+        name: {"pattern": SLUG, "maxLength": 120}
+        for name in ("participant", "topic", "affiliation", "event", "speaker", "parent")
+    },
+}
+PAGE_SIZE_LIMITS = {"/api/v1/changes/": 1000}
+
 PATH_DESCRIPTIONS = {
     "slug": "The record's slug (its identifier in URLs).",
     "iso2": "ISO 3166-1 alpha-2 code, any case.",
 }
 
 
+def _constrain(path: str, parameter: dict[str, Any]) -> None:
+    if parameter.get("in") != "query":
+        return
+    name, schema = parameter["name"], parameter.setdefault("schema", {})
+    schema.update(CONSTRAINTS.get(name, {}))
+    if name == "page_size" and path in PAGE_SIZE_LIMITS:
+        schema["maximum"] = PAGE_SIZE_LIMITS[path]
+    if schema.get("type") == "array":
+        schema["minItems"], schema["maxItems"] = 1, 100
+        schema["items"].update(ITEM_CONSTRAINTS.get(name, {}))
+        if schema["items"].get("type") == "string" and "enum" not in schema["items"]:
+            schema["items"].setdefault("pattern", NOT_BLANK)
+    elif schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        schema.setdefault("pattern", NOT_BLANK)
+
+
 def _add_example(path: str, parameter: dict[str, Any]) -> None:
+    _constrain(path, parameter)
     if parameter.get("in") == "path" and not parameter.get("description"):
         parameter["description"] = PATH_DESCRIPTIONS[parameter["name"]]
     if "example" in parameter or "examples" in parameter:

@@ -5,18 +5,16 @@ Each viewset's `get_queryset()` holds the query tuning for what its serializer r
 comments say which queries the prefetching saves. `tests/test_queries.py` pins every count.
 """
 
-import datetime
 import hashlib
 import math
 import re
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -47,6 +45,7 @@ from .filters import (
     StrictFilterBackend,
     TariffMeasureFilter,
     TopicFilter,
+    as_utc,
     topic_and_descendants,
 )
 from .models import (
@@ -64,7 +63,7 @@ from .models import (
     Topic,
 )
 from .parsers import JSONParser
-from .problems import problem_response
+from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
 from .serializers import HistoryEntrySerializer
 from .throttling import AuthRateThrottle
 
@@ -123,6 +122,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
     carries a strong ETag, and a write with a stale `If-Match` changes nothing (412)."""
 
     lookup_field = "slug"
+    extra_query_parameters: dict[str | None, tuple[str, ...]] = {"history": ("page", "page_size")}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     list_serializer_class: type[drf_serializers.BaseSerializer[Any]]
     detail_serializer_class: type[drf_serializers.BaseSerializer[Any]]
@@ -212,7 +212,8 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         "changes of the field that holds them. A deleted record's history stays readable.",
         responses={200: HistoryEntrySerializer(many=True)},
     )
-    @action(detail=True, url_path="history")
+    # The history is paginated but takes no filter (and the schema lists none).
+    @action(detail=True, url_path="history", filter_backends=[])
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         StrictFilterBackend().check_parameters(request, self)
         value = self.kwargs[self.lookup_field]
@@ -265,7 +266,7 @@ class EventViewSet(RecordViewSet):
     detail_serializer_class = serializers.EventDetailSerializer
     write_serializer_class = serializers.EventWriteSerializer
     filtered_actions = ("list", "stats")
-    extra_query_parameters = {"stats": ("group_by",)}
+    extra_query_parameters = {"stats": ("group_by",), "history": ("page", "page_size")}
 
     def get_queryset(self) -> QuerySet[Event]:
         if self.is_detail:
@@ -747,8 +748,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:
-        return problem_response(503, "The database is not reachable.", {"Retry-After": "5"})
+    except DatabaseError:
+        drop_broken_connections()
+        return problem_response(
+            503, "The database is not reachable.", {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        )
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -811,9 +815,7 @@ class ChangeFeedView(APIView):
             if since is None:
                 errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]
             else:
-                if timezone.is_naive(since):
-                    since = timezone.make_aware(since, datetime.UTC)
-                changes = changes.filter(at__gte=since)
+                changes = changes.filter(at__gte=as_utc(since))
         after = _whole_number(params, "after", 0, None, errors)
         size = _whole_number(params, "page_size", CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE, errors)
         if errors:

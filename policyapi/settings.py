@@ -76,12 +76,15 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         # Django's built-in psycopg 3 pool keeps connections open between requests; it
         # requires CONN_MAX_AGE = 0 (the pool, not Django, decides a connection's lifetime).
         config["CONN_MAX_AGE"] = 0
+        # A connection the server closed (a restart, pg_terminate_backend) is found out and
+        # replaced when it is taken from the pool, instead of failing a request.
+        config["CONN_HEALTH_CHECKS"] = True
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
             # Enough for every thread of a worker (and then some); a request waits at most
             # `timeout` seconds for a free connection.
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 3),
         }
     elif engine == "django.db.backends.sqlite3":
         # Writers take the database lock when their transaction begins, not at their first
@@ -131,6 +134,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 503 instead of 500 while the database is unreachable (outermost: sessions need it too).
+    "events.middleware.DatabaseUnavailableMiddleware",
     # Before CommonMiddleware, so that CORS headers reach every response, redirects included.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,6 +322,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "events.problems.csrf_failure"
 # Behind a proxy that terminates TLS: the header it sets and the value meaning HTTPS, e.g.
 # "HTTP_X_FORWARDED_PROTO=https". Unset by default: trusting a header a client can forge is
 # only safe when the proxy always sets it.

@@ -53,13 +53,29 @@ def test_it_types_every_filter(generated: str) -> None:
     }
     assert parameters["date_from"]["schema"] == {"type": "string", "format": "date"}
     assert parameters["updated_since"]["schema"] == {"type": "string", "format": "date-time"}
-    assert parameters["country"]["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert parameters["country"]["schema"] == {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "minItems": 1,
+        "maxItems": 100,
+    }
+    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert parameters["q"]["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 500,
+        "pattern": "\\S",
+    }
     assert parameters["event_type"]["schema"]["items"]["enum"][:2] == ["agreement", "arrest"]
     measures = {
         p["name"]: p
         for p in yaml.safe_load(generated)["paths"]["/api/v1/tariff-measures/"]["get"]["parameters"]
     }
-    assert measures["rate_min"]["schema"] == {"type": "number"}
+    assert measures["rate_min"]["schema"] == {
+        "type": "number",
+        "minimum": -1_000_000,
+        "maximum": 1_000_000,
+    }
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])

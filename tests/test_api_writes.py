@@ -58,7 +58,7 @@ NEW: dict[str, dict[str, Any]] = {
         "imposing_country": "US",
         "target_countries": ["PK"],
         "measure_type": "sectoral",
-        "rate": "25.5",
+        "rate": 25.5,
         "status": "announced",
         "discussed_in": [CALL],
     },
@@ -286,11 +286,11 @@ INVARIANTS = [
     ),
     (
         "tariff-measures",
-        {"rate": "1000.5"},
+        {"rate": 1000.5},
         "rate",
         "Ensure this value is less than or equal to 1000.",
     ),
-    ("tariff-measures", {"rate": "-1"}, "rate", "Ensure this value is greater than or equal to 0."),
+    ("tariff-measures", {"rate": -1}, "rate", "Ensure this value is greater than or equal to 0."),
     (
         "tariff-measures",
         {"effective_on": "2025-04-09", "ended_on": "2025-04-01"},
@@ -441,3 +441,32 @@ def test_it_refuses_nul_bytes_and_lone_surrogates(editor: TokenClient, value: st
     )
     assert response.status_code == 400
     assert "name" in response.json()["errors"]
+
+
+def test_it_leaves_nothing_behind_when_the_database_fails_halfway(editor: TokenClient) -> None:
+    """A database error after the event and its first rows are inserted: everything rolls back."""
+    from unittest import mock
+
+    from django.db import DatabaseError
+
+    from .test_bad_input import rows
+
+    original = Participation.save
+    calls = {"n": 0}
+
+    def failing_save(self: Participation, *args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the event and its first participation are already written
+            raise DatabaseError("disk full")
+        original(self, *args, **kwargs)
+
+    before = rows()
+    with mock.patch.object(Participation, "save", failing_save):
+        response = editor.send("POST", "/api/v1/events/", NEW["events"])
+    assert calls["n"] == 2
+    assert response.status_code == 500
+    assert response.json()["detail"] == (
+        "The server failed to answer this request; the error has been logged."
+    )
+    assert rows() == before
+    assert not Event.objects.filter(slug="dar-visits-washington").exists()

@@ -54,7 +54,8 @@ def test_it_pools_postgres_connections(monkeypatch: pytest.MonkeyPatch) -> None:
         "db.internal",
         0,
     )
-    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10}
+    assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 3}
 
 
 @pytest.mark.parametrize(

@@ -34,13 +34,6 @@ from ..models import (
 from . import read
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "description": "The related record's identifier (slug, or ISO alpha-2 code for a "
-        "country); the object the API returns for it is accepted too.",
-    }
-)
 class RefField(serializers.Field):
     """A related record, named by its identifier or by an object that carries it."""
 
@@ -75,11 +68,64 @@ class RefField(serializers.Field):
         return str(getattr(value, self.lookup))
 
 
-def refs(model: type[models.Model], lookup: str = "slug", **kwargs: Any) -> serializers.ListField:
+def _ref_schema(lookup: str, pattern: str) -> dict[str, Any]:
+    identifier = {"type": "string", "pattern": pattern}
+    return {
+        "oneOf": [
+            identifier,
+            {"type": "object", "properties": {lookup: identifier}, "required": [lookup]},
+        ],
+        "description": f"The related record's {lookup}, or the object the API returns for it.",
+    }
+
+
+@extend_schema_field(_ref_schema("slug", r"^[-a-zA-Z0-9_]+$"))
+class SlugRef(RefField):
+    """A related record named by slug."""
+
+    def __init__(self, model: type[models.Model], **kwargs: Any) -> None:
+        super().__init__(model, "slug", **kwargs)
+
+
+@extend_schema_field(_ref_schema("iso2", r"^[A-Za-z]{2}$"))
+class CountryRef(RefField):
+    """A country named by its ISO 3166-1 alpha-2 code, in any case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Country, "iso2", **kwargs)
+
+
+def refs(child: RefField, **kwargs: Any) -> serializers.ListField:
     kwargs.setdefault("required", False)
     kwargs.setdefault("default", list)
     kwargs.setdefault("max_length", 500)
-    return serializers.ListField(child=RefField(model, lookup), **kwargs)
+    return serializers.ListField(child=child, **kwargs)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as a JSON string (DRF's CharField would take 12 for "12")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(StrictCharField, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictCharField, serializers.URLField):
+    pass
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A number that must be sent as a JSON number (not "29")."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -113,9 +159,9 @@ def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
 class CitationWriteSerializer(StrictSerializer):
     ignored_fields = frozenset({"supports"})
 
-    source = RefField(Source)  # type: ignore[assignment]  # a field, not Field.source
-    excerpt = serializers.CharField(trim_whitespace=False)
-    field = serializers.CharField(required=False, allow_blank=True, default="")
+    source = SlugRef(Source)  # type: ignore[assignment]  # a field, not Field.source
+    excerpt = StrictCharField(trim_whitespace=False)
+    field = StrictCharField(required=False, allow_blank=True, default="")
 
 
 def citations_field() -> CitationWriteSerializer:
@@ -129,16 +175,16 @@ def citations_field() -> CitationWriteSerializer:
 
 
 class ParticipationWriteSerializer(StrictSerializer):
-    participant = RefField(Participant)
+    participant = SlugRef(Participant)
     role = serializers.ChoiceField(choices=ParticipationRole.choices)
-    country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    country = CountryRef(required=False, allow_null=True, default=None)
+    note = StrictCharField(required=False, allow_blank=True, default="")
     citations = citations_field()
 
 
 class RelatedEventWriteSerializer(StrictSerializer):
     relation_type = serializers.ChoiceField(choices=RelationType.choices)
-    event = RefField(Event)
+    event = SlugRef(Event)
     direction = serializers.ChoiceField(
         choices=["outgoing", "incoming"],
         required=False,
@@ -181,7 +227,7 @@ class RecordWriteSerializer(StrictSerializer):
 
 def _text(**kwargs: Any) -> serializers.CharField:
     """Optional text: blank when left out of a full write (PUT)."""
-    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
+    return StrictCharField(required=False, allow_blank=True, default="", **kwargs)
 
 
 def _date(**kwargs: Any) -> serializers.DateField:
@@ -192,20 +238,20 @@ class EventWriteSerializer(RecordWriteSerializer):
     model = Event
     ignored_fields = _ignored(read.EventDetailSerializer) | {"participants"}
 
-    slug = serializers.SlugField(max_length=120)
-    title = serializers.CharField()
+    slug = StrictSlugField(max_length=120)
+    title = StrictCharField()
     summary = _text()
     event_type = serializers.ChoiceField(choices=EventType.choices)
-    cameo_code = serializers.CharField()
+    cameo_code = StrictCharField()
     start_date = serializers.DateField()
     end_date = _date()
     date_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
     )
     date_note = _text()
-    location_country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
-    countries = refs(Country, "iso2", help_text="ISO alpha-2 codes of the countries involved.")
-    topics = refs(Topic, help_text="Topic slugs.")
+    location_country = CountryRef(required=False, allow_null=True, default=None)
+    countries = refs(CountryRef(), help_text="ISO alpha-2 codes of the countries involved.")
+    topics = refs(SlugRef(Topic), help_text="Topic slugs.")
     participations = ParticipationWriteSerializer(
         many=True, required=False, default=list, help_text="Replaces the event's participations."
     )
@@ -222,15 +268,15 @@ class ParticipantWriteSerializer(RecordWriteSerializer):
     model = Participant
     ignored_fields = _ignored(read.ParticipantDetailSerializer)
 
-    slug = serializers.SlugField(max_length=120)
-    name = serializers.CharField()
+    slug = StrictSlugField(max_length=120)
+    name = StrictCharField()
     kind = serializers.ChoiceField(choices=ParticipantKind.choices)
     aliases = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=50
+        child=StrictCharField(), required=False, default=list, max_length=50
     )
     description = _text()
-    country = RefField(Country, "iso2", required=False, allow_null=True, default=None)
-    affiliation = RefField(Participant, required=False, allow_null=True, default=None)
+    country = CountryRef(required=False, allow_null=True, default=None)
+    affiliation = SlugRef(Participant, required=False, allow_null=True, default=None)
     office = _text()
     wikidata_qid = _text()
     citations = citations_field()
@@ -241,9 +287,9 @@ class CountryWriteSerializer(RecordWriteSerializer):
     immutable_key = "iso2"
     ignored_fields = _ignored(read.CountryDetailSerializer)
 
-    iso2 = serializers.CharField(help_text="ISO 3166-1 alpha-2, upper case.")
-    iso3 = serializers.CharField(help_text="ISO 3166-1 alpha-3, upper case.")
-    name = serializers.CharField()
+    iso2 = StrictCharField(help_text="ISO 3166-1 alpha-2, upper case.")
+    iso3 = StrictCharField(help_text="ISO 3166-1 alpha-3, upper case.")
+    name = StrictCharField()
     citations = citations_field()
 
 
@@ -251,10 +297,10 @@ class TopicWriteSerializer(RecordWriteSerializer):
     model = Topic
     ignored_fields = _ignored(read.TopicDetailSerializer)
 
-    slug = serializers.SlugField(max_length=120)
-    name = serializers.CharField()
+    slug = StrictSlugField(max_length=120)
+    name = StrictCharField()
     description = _text()
-    parent = RefField(  # type: ignore[assignment]  # a field, not Field.parent
+    parent = SlugRef(  # type: ignore[assignment]  # a field, not Field.parent
         Topic, required=False, allow_null=True, default=None
     )
     citations = citations_field()
@@ -264,14 +310,12 @@ class TariffMeasureWriteSerializer(RecordWriteSerializer):
     model = TariffMeasure
     ignored_fields = _ignored(read.TariffMeasureDetailSerializer)
 
-    slug = serializers.SlugField(max_length=120)
-    title = serializers.CharField()
-    imposing_country = RefField(Country, "iso2")
-    target_countries = refs(Country, "iso2", help_text="ISO alpha-2 codes; none: every country.")
+    slug = StrictSlugField(max_length=120)
+    title = StrictCharField()
+    imposing_country = CountryRef()
+    target_countries = refs(CountryRef(), help_text="ISO alpha-2 codes; none: every country.")
     measure_type = serializers.ChoiceField(choices=MeasureType.choices)
-    rate = serializers.DecimalField(
-        max_digits=7, decimal_places=3, help_text="Percent: 29 means 29%."
-    )
+    rate = StrictDecimalField(max_digits=7, decimal_places=3, help_text="Percent: 29 means 29%.")
     product_scope = _text()
     announced_on = _date()
     effective_on = _date()
@@ -281,8 +325,8 @@ class TariffMeasureWriteSerializer(RecordWriteSerializer):
     status = serializers.ChoiceField(choices=MeasureStatus.choices)
     status_as_of = _date()
     legal_basis = _text()
-    announced_in = RefField(Event, required=False, allow_null=True, default=None)
-    discussed_in = refs(Event, help_text="Slugs of the events that discussed the measure.")
+    announced_in = SlugRef(Event, required=False, allow_null=True, default=None)
+    discussed_in = refs(SlugRef(Event), help_text="Slugs of the events that discussed the measure.")
     citations = citations_field()
 
 
@@ -290,10 +334,10 @@ class StatementWriteSerializer(RecordWriteSerializer):
     model = Statement
     ignored_fields = _ignored(read.StatementDetailSerializer)
 
-    slug = serializers.SlugField(max_length=120)
-    event = RefField(Event)
-    speaker = RefField(Participant)
-    text = serializers.CharField(trim_whitespace=False)
+    slug = StrictSlugField(max_length=120)
+    event = SlugRef(Event)
+    speaker = SlugRef(Participant)
+    text = StrictCharField(trim_whitespace=False)
     kind = serializers.ChoiceField(choices=StatementKind.choices)
     stated_on = _date()
     date_precision = serializers.ChoiceField(
@@ -307,17 +351,17 @@ class SourceWriteSerializer(RecordWriteSerializer):
     model = Source
     ignored_fields = _ignored(read.SourceDetailSerializer)
 
-    slug = serializers.SlugField(max_length=120)
-    title = serializers.CharField()
-    publisher = serializers.CharField()
-    web_url = serializers.URLField(required=False, allow_blank=True, default="")
+    slug = StrictSlugField(max_length=120)
+    title = StrictCharField()
+    publisher = StrictCharField()
+    web_url = StrictURLField(required=False, allow_blank=True, default="")
     published_on = _date()
     published_precision = serializers.ChoiceField(
         choices=[("", "No date"), *DatePrecision.choices], required=False, default=""
     )
     note = _text()
-    language = serializers.CharField(required=False, default="en")
-    body = serializers.CharField(trim_whitespace=False)
+    language = StrictCharField(required=False, default="en")
+    body = StrictCharField(trim_whitespace=False)
     body_kind = serializers.ChoiceField(
         choices=Source.BodyKind.choices, required=False, default=Source.BodyKind.FULL_TEXT
     )

@@ -1,0 +1,60 @@
+"""Schemathesis hooks for the schema fuzzing (tests/test_fuzz.py, `make fuzz`).
+
+A filter naming a record (`topic=...`, `country=...`) must name one that exists, which no schema
+can say: a random slug is rightly a 400. For schema-valid (positive) cases, each such value is
+replaced by an existing record's identifier, chosen from the generated value so that the
+fuzzer still explores; negative cases keep whatever they generated.
+"""
+
+import zlib
+from typing import Any
+
+import schemathesis
+
+from events.models import Country, Event, Participant, ParticipantKind, Topic
+
+REFERENCES = {
+    "country": "countries",
+    "imposing_country": "countries",
+    "target_country": "countries",
+    "participant": "participants",
+    "speaker": "participants",
+    "affiliation": "organizations",
+    "topic": "topics",
+    "parent": "topics",
+    "event": "events",
+}
+
+
+def _known() -> dict[str, list[str]]:
+    return {
+        "countries": list(Country.objects.order_by("iso2").values_list("iso2", flat=True)),
+        "participants": list(Participant.objects.order_by("slug").values_list("slug", flat=True)),
+        "organizations": list(
+            Participant.objects.filter(kind=ParticipantKind.ORGANIZATION)
+            .order_by("slug")
+            .values_list("slug", flat=True)
+        ),
+        "topics": list(Topic.objects.order_by("slug").values_list("slug", flat=True)),
+        "events": list(Event.objects.order_by("slug").values_list("slug", flat=True)),
+    }
+
+
+def _pick(choices: list[str], generated: Any) -> str:
+    return choices[zlib.crc32(str(generated).encode()) % len(choices)]
+
+
+@schemathesis.hook
+def map_case(context: Any, case: schemathesis.Case) -> schemathesis.Case:
+    if not case.query or case.meta is None or case.meta.generation.mode.is_negative:
+        return case
+    known = _known()
+    for name, kind in REFERENCES.items():
+        value = case.query.get(name)
+        if value is None or not known[kind]:
+            continue
+        if isinstance(value, list):
+            case.query[name] = [_pick(known[kind], item) for item in value]
+        else:
+            case.query[name] = _pick(known[kind], value)
+    return case

@@ -1,0 +1,457 @@
+"""A catalogue of hostile and broken input. Each case is answered with a 4xx problem+json that
+names the problem, and leaves the database as it was (every table's row count, history and
+change feed included)."""
+
+import json
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from .conftest import TokenClient
+
+pytestmark = pytest.mark.usefixtures("article")
+
+CALL = "rubio-dar-phone-call-2025-04-07"
+EVENT = {
+    "slug": "catalogue-event",
+    "title": "An event",
+    "event_type": "meeting",
+    "cameo_code": "043",
+    "start_date": "2025-05-01",
+}
+MEASURE = {
+    "slug": "catalogue-measure",
+    "title": "A measure",
+    "imposing_country": "US",
+    "measure_type": "sectoral",
+    "rate": 10,
+    "status": "announced",
+}
+SQL = "'; DROP TABLE events_event; --"
+TEMPLATE = "{{ settings.SECRET_KEY }}{% debug %}${7*7}"
+
+
+def rows() -> dict[str, int]:
+    """Row counts of every table the app and the auth tokens own (history and feed included)."""
+    models = [*apps.get_app_config("events").get_models(include_auto_created=True)]
+    return {m._meta.db_table: m._default_manager.count() for m in models}
+
+
+def body(data: Any) -> str:
+    return json.dumps(data)
+
+
+# (id, method, path, raw body or query, content type, status, the key of `errors` that names
+# the problem, or a phrase of `detail`)
+CASES: list[tuple[str, str, str, Any, str, int, str]] = [
+    (
+        "malformed-json",
+        "POST",
+        "/api/v1/events/",
+        '{"slug": "x",',
+        "application/json",
+        400,
+        "not valid JSON",
+    ),
+    (
+        "truncated-json",
+        "POST",
+        "/api/v1/events/",
+        '{"slug": "x", "title": "y"',
+        "application/json",
+        400,
+        "not valid JSON",
+    ),
+    (
+        "json-nan",
+        "POST",
+        "/api/v1/tariff-measures/",
+        '{"rate": NaN}',
+        "application/json",
+        400,
+        "NaN is not valid JSON",
+    ),
+    (
+        "json-infinity",
+        "POST",
+        "/api/v1/tariff-measures/",
+        '{"rate": Infinity}',
+        "application/json",
+        400,
+        "Infinity is not valid JSON",
+    ),
+    ("no-content-type", "POST", "/api/v1/events/", body(EVENT), "", 415, "Unsupported media type"),
+    (
+        "form-content-type",
+        "POST",
+        "/api/v1/events/",
+        "slug=x",
+        "application/x-www-form-urlencoded",
+        415,
+        "Unsupported media type",
+    ),
+    (
+        "text-content-type",
+        "PATCH",
+        f"/api/v1/events/{CALL}/",
+        body({"title": "x"}),
+        "text/plain",
+        415,
+        "Unsupported media type",
+    ),
+    (
+        "nul-byte",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "title": "A\u0000B"}),
+        "application/json",
+        400,
+        "title",
+    ),
+    (
+        "lone-surrogate",
+        "POST",
+        "/api/v1/events/",
+        '{"slug": "x", "title": "A\\ud800B", "event_type": "meeting", "cameo_code": "043", "start_date": "2025-05-01"}',
+        "application/json",
+        400,
+        "title",
+    ),
+    (
+        "100k-title",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "title": "x" * 100_000}),
+        "application/json",
+        400,
+        "title",
+    ),
+    (
+        "100k-summary",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "summary": "x" * 100_000}),
+        "application/json",
+        400,
+        "summary",
+    ),
+    (
+        "100k-slug",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "slug": "x" * 100_000}),
+        "application/json",
+        400,
+        "slug",
+    ),
+    (
+        "deeply-nested",
+        "POST",
+        "/api/v1/events/",
+        "[" * 100_000 + "]" * 100_000,
+        "application/json",
+        400,
+        "not valid JSON",
+    ),
+    (
+        "nested-where-text-goes",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "title": {"a": [[[{"b": 1}]]]}}),
+        "application/json",
+        400,
+        "title",
+    ),
+    (
+        "a-list-body",
+        "POST",
+        "/api/v1/events/",
+        body([EVENT]),
+        "application/json",
+        400,
+        "non_field_errors",
+    ),
+    (
+        "over-the-size-limit",
+        "POST",
+        "/api/v1/sources/",
+        body({"body": "x" * (1024 * 1024 + 1)}),
+        "application/json",
+        413,
+        "the limit is 1048576 bytes",
+    ),
+    (
+        "year-0-in-body",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "start_date": "0000-01-01"}),
+        "application/json",
+        400,
+        "start_date",
+    ),
+    (
+        "year-10000-in-body",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "start_date": "10000-01-01"}),
+        "application/json",
+        400,
+        "start_date",
+    ),
+    (
+        "rate-negative",
+        "POST",
+        "/api/v1/tariff-measures/",
+        body({**MEASURE, "rate": -5}),
+        "application/json",
+        400,
+        "rate",
+    ),
+    (
+        "rate-huge",
+        "POST",
+        "/api/v1/tariff-measures/",
+        body({**MEASURE, "rate": 1e308}),
+        "application/json",
+        400,
+        "rate",
+    ),
+    (
+        "rate-overflowing-float",
+        "POST",
+        "/api/v1/tariff-measures/",
+        '{"slug": "m", "title": "t", "imposing_country": "US", "measure_type": "sectoral", "status": "announced", "rate": 1e999}',
+        "application/json",
+        400,
+        "rate",
+    ),
+    (
+        "rate-as-text",
+        "POST",
+        "/api/v1/tariff-measures/",
+        body({**MEASURE, "rate": "ten"}),
+        "application/json",
+        400,
+        "rate",
+    ),
+    (
+        "unknown-enum-in-body",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "event_type": "party"}),
+        "application/json",
+        400,
+        "event_type",
+    ),
+    (
+        "duplicate-slug",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "slug": CALL}),
+        "application/json",
+        400,
+        "slug",
+    ),
+    (
+        "topic-its-own-ancestor",
+        "PATCH",
+        "/api/v1/topics/trade/",
+        body({"parent": "reciprocal-tariffs"}),
+        "application/json",
+        400,
+        "parent",
+    ),
+    (
+        "event-related-to-itself",
+        "PATCH",
+        f"/api/v1/events/{CALL}/",
+        body({"related_events": [{"relation_type": "part_of", "event": CALL}]}),
+        "application/json",
+        400,
+        "related_events[0].event",
+    ),
+    (
+        "participation-of-nobody",
+        "PATCH",
+        f"/api/v1/events/{CALL}/",
+        body({"participations": [{"participant": "no-such-person", "role": "initiator"}]}),
+        "application/json",
+        400,
+        "participations[0].participant",
+    ),
+    (
+        "sql-in-a-slug",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "slug": SQL}),
+        "application/json",
+        400,
+        "slug",
+    ),
+    (
+        "sql-in-a-reference",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "countries": [SQL]}),
+        "application/json",
+        400,
+        "countries",
+    ),
+    (
+        "template-in-a-reference",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "topics": [TEMPLATE]}),
+        "application/json",
+        400,
+        "topics",
+    ),
+    (
+        "template-in-a-code",
+        "POST",
+        "/api/v1/countries/",
+        body({"iso2": TEMPLATE, "iso3": "XXX", "name": "X"}),
+        "application/json",
+        400,
+        "iso2",
+    ),
+]
+QUERY_CASES: list[tuple[str, str, dict[str, str], int, str]] = [
+    ("page-past-the-end", "/api/v1/events/", {"page": "999"}, 404, "Page 999 does not exist"),
+    ("page-zero", "/api/v1/events/", {"page": "0"}, 400, "page"),
+    ("page-negative", "/api/v1/events/", {"page": "-3"}, 400, "page"),
+    ("page-size-10-to-the-9", "/api/v1/events/", {"page_size": str(10**9)}, 400, "page_size"),
+    ("year-0-in-a-filter", "/api/v1/events/", {"date_from": "0000-01-01"}, 400, "date_from"),
+    ("year-10000-in-a-filter", "/api/v1/events/", {"date_to": "10000-01-01"}, 400, "date_to"),
+    ("nan-rate-filter", "/api/v1/tariff-measures/", {"rate_min": "NaN"}, 400, "rate_min"),
+    ("infinite-rate-filter", "/api/v1/tariff-measures/", {"rate_max": "Infinity"}, 400, "rate_max"),
+    ("huge-rate-filter", "/api/v1/tariff-measures/", {"rate_max": "1e400"}, 400, "rate_max"),
+    ("unknown-enum-filter", "/api/v1/tariff-measures/", {"status": "rumoured"}, 400, "status"),
+    ("unknown-parameter", "/api/v1/events/", {"colour": "red"}, 400, "colour"),
+]
+IDENTIFIER_FILTERS = [
+    ("/api/v1/events/", "country"),
+    ("/api/v1/events/", "participant"),
+    ("/api/v1/events/", "topic"),
+    ("/api/v1/events/", "cameo"),
+    ("/api/v1/events/", "event_type"),
+    ("/api/v1/events/", "date_from"),
+    ("/api/v1/events/", "updated_since"),
+    ("/api/v1/events/", "ordering"),
+    ("/api/v1/tariff-measures/", "imposing_country"),
+    ("/api/v1/tariff-measures/", "target_country"),
+    ("/api/v1/tariff-measures/", "measure_type"),
+    ("/api/v1/tariff-measures/", "rate_min"),
+    ("/api/v1/tariff-measures/", "effective_on"),
+    ("/api/v1/participants/", "kind"),
+    ("/api/v1/participants/", "affiliation"),
+    ("/api/v1/statements/", "speaker"),
+    ("/api/v1/topics/", "parent"),
+    ("/api/v1/events/stats/", "group_by"),
+    ("/api/v1/changes/", "since"),
+    ("/api/v1/changes/", "after"),
+]
+
+
+def assert_problem(response: Any, status: int, names: str) -> None:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert names in problem.get("errors", {}) or names in problem["detail"], problem
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "content_type", "status", "names"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_it_refuses_a_broken_body_and_writes_nothing(
+    editor: TokenClient,
+    method: str,
+    path: str,
+    data: Any,
+    content_type: str,
+    status: int,
+    names: str,
+) -> None:
+    before = rows()
+    response = editor.generic(method, path, data, content_type=content_type)
+    assert_problem(response, status, names)
+    assert rows() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "names"),
+    [case[1:] for case in QUERY_CASES],
+    ids=[case[0] for case in QUERY_CASES],
+)
+def test_it_refuses_a_broken_query(
+    client: Client, path: str, params: dict[str, str], status: int, names: str
+) -> None:
+    before = rows()
+    assert_problem(client.get(path, params), status, names)
+    assert rows() == before
+
+
+@pytest.mark.parametrize(
+    "value", [SQL, TEMPLATE, "%00", "\u0000"], ids=["sql", "template", "percent-nul", "nul"]
+)
+@pytest.mark.parametrize(
+    ("path", "name"), IDENTIFIER_FILTERS, ids=[f"{p}:{n}" for p, n in IDENTIFIER_FILTERS]
+)
+def test_it_refuses_injection_looking_values_in_every_filter(
+    client: Client, path: str, name: str, value: str
+) -> None:
+    extra = {"group_by": "month"} if path.endswith("/stats/") and name != "group_by" else {}
+    before = rows()
+    assert_problem(client.get(path, {name: value, **extra}), 400, name)
+    assert rows() == before
+
+
+@pytest.mark.parametrize("value", [SQL, TEMPLATE], ids=["sql", "template"])
+@pytest.mark.parametrize("path", ["/api/v1/events/", "/api/v1/sources/", "/api/v1/participants/"])
+def test_it_treats_injection_looking_text_as_text_in_searches(
+    client: Client, path: str, value: str
+) -> None:
+    """Free text (`q`, `publisher`) may hold anything: it is searched for, never run."""
+    before = rows()
+    for name in ("q", "publisher") if path == "/api/v1/sources/" else ("q",):
+        response = client.get(path, {name: value})
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+    assert rows() == before
+
+
+def test_it_stores_injection_looking_text_verbatim(editor: TokenClient) -> None:
+    response = editor.send("POST", "/api/v1/events/", {**EVENT, "title": SQL, "summary": TEMPLATE})
+    assert response.status_code == 201
+    stored = editor.get("/api/v1/events/catalogue-event/").json()
+    assert (stored["title"], stored["summary"]) == (SQL, TEMPLATE)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["country=%E0%A4%A", "topic=%FF%FE", "q=%", "country=%zz"],
+    ids=["truncated-utf8", "invalid-utf8", "lone-percent", "bad-hex"],
+)
+def test_it_survives_broken_percent_encoding(client: Client, query: str) -> None:
+    before = rows()
+    response = client.get(f"/api/v1/events/?{query}")
+    name = query.split("=")[0]
+    if name == "q":  # "%" is searched for as the text "%"
+        assert response.status_code == 200
+    else:
+        assert_problem(response, 400, name)
+    assert rows() == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/events/%ZZ/", "/api/v1/events/%E0%A4/", "/api/v1/countries/%00/"]
+)
+def test_it_answers_404_for_broken_percent_encoding_in_paths(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
