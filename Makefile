@@ -10,13 +10,14 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format schema setup data clean
+.PHONY: help run test fuzz loadtest lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
+	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
@@ -57,6 +58,12 @@ test: $(VENV)/.requirements-dev
 fuzz: $(VENV)/.requirements-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/pytest tests/test_fuzz.py -p no:logging
 	FUZZ_STATEFUL_EXAMPLES=$${FUZZ_STATEFUL_EXAMPLES:-1000} $(BIN)/pytest tests/fuzz_stateful.py -p no:logging
+
+# Serve as in production (gunicorn, a PostgreSQL database of its own, debug off) and load it for
+# 30 s: wrk on 64 connections (installed from Debian if missing) plus concurrent editor writes.
+# Exits 1 on any unexpected status or lost write. Needs PostgreSQL on 127.0.0.1:5432.
+loadtest: $(VENV)/.requirements-dev
+	bash scripts/loadtest/run.sh
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -130,10 +130,11 @@ def entries_of(model: type[models.Model], field: str, value: str) -> list[dict[s
     return list(reversed(_group(sorted(entries, key=lambda entry: entry["at"]))))
 
 
-# Entries by the same user, with the same reason, this close together are one write (an event
-# saved with its participations and citations): they are shown as one entry.
+# A record's own entry and the entries of its nested records that follow it, by the same user
+# with the same reason this close together, are one write (an event saved with its
+# participations and citations): they are shown as one entry. Two of the record's own entries
+# are always two writes, however close.
 SAME_WRITE = datetime.timedelta(seconds=2)
-KIND_PRIORITY = {"created": 2, "deleted": 1, "updated": 0}
 
 
 def _group(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -142,18 +143,17 @@ def _group(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         last = grouped[-1] if grouped else None
         if (
             last is not None
+            and not entry["own"]
             and (last["user"], last["reason"]) == (entry["user"], entry["reason"])
             and entry["at"] - last["started"] <= SAME_WRITE
-            and "deleted" not in (last["kind"], entry["kind"])
+            and last["kind"] != "deleted"
         ):
-            if KIND_PRIORITY[entry["kind"]] > KIND_PRIORITY[last["kind"]]:
-                last["kind"] = entry["kind"]
             last["changes"] = last["changes"] + entry["changes"]
             last["at"] = entry["at"]
             continue
         grouped.append({**entry, "started": entry["at"]})
     for entry in grouped:
-        del entry["started"]
+        del entry["started"], entry["own"]
     return grouped
 
 
@@ -190,7 +190,7 @@ def _own_entries(model: type[models.Model], rows: list[Any]) -> list[dict[str, A
                 }
                 for change in sorted(delta.changes, key=lambda c: position[c.field])
             ]
-        entries.append(_entry(row, changes))
+        entries.append(_entry(row, changes, own=True))
         previous = row
     return entries
 
@@ -203,14 +203,18 @@ def _nested_entries(name: str, rows: list[Any], describe: Any) -> list[dict[str,
         old = describe(before) if before is not None and before.history_type != "-" else None
         new = None if row.history_type == "-" else describe(row)
         if old != new:
-            entries.append(_entry(row, [{"field": name, "old": old, "new": new}], kind="updated"))
+            changes = [{"field": name, "old": old, "new": new}]
+            entries.append(_entry(row, changes, kind="updated", own=False))
         last[row.id] = row
     return entries
 
 
-def _entry(row: Any, changes: list[dict[str, Any]], kind: str | None = None) -> dict[str, Any]:
+def _entry(
+    row: Any, changes: list[dict[str, Any]], *, own: bool, kind: str | None = None
+) -> dict[str, Any]:
     user = row.history_user
     return {
+        "own": own,
         "at": row.history_date,
         "user": user.get_username() if user is not None else None,
         "kind": kind or KINDS[row.history_type],

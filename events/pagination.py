@@ -15,6 +15,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from .caching import CachedCountPaginator
+
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
@@ -34,6 +36,7 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = CachedCountPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -51,6 +54,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
         number = _positive_int(request, self.page_query_param, 1, None)
         paginator = self.django_paginator_class(queryset, page_size)
+        paginator.version = getattr(view, "data_version", None)
         try:
             self.page = paginator.page(number)
         except InvalidPage:

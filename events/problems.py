@@ -16,9 +16,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+
+from .renderers import JSONRenderer
 
 logger = logging.getLogger("policyapi.errors")
 

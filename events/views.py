@@ -2,16 +2,20 @@
 statistics, the API root and the health checks.
 
 Each viewset's `get_queryset()` holds the query tuning for what its serializer reads; the
-comments say which queries the prefetching saves. `tests/test_queries.py` pins every count.
+comments say which queries the prefetching saves. Event lists and details and tariff-measure
+lists are built on the fast path (events/fast.py). `tests/test_api_queries.py` pins every count.
 """
+
+from __future__ import annotations
 
 import hashlib
 import math
 import re
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -29,13 +33,13 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from . import history, serializers, services
+from . import fast, history, serializers, services
+from .caching import COUNT_TTL, data_version, list_etag, not_modified
 from .filters import (
     CountryFilterSet,
     EventFilter,
@@ -53,7 +57,6 @@ from .models import (
     Citation,
     Country,
     Event,
-    EventRelation,
     EventType,
     Participant,
     Participation,
@@ -64,10 +67,12 @@ from .models import (
 )
 from .parsers import JSONParser
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
+from .renderers import JSONRenderer, dumps
 from .serializers import HistoryEntrySerializer
 from .throttling import AuthRateThrottle
 
 ModelT = TypeVar("ModelT", bound=Model)
+Rows = list[dict[str, Any]]  # (a name: inside a viewset class, `list` is the list action)
 
 
 def citations() -> Prefetch:
@@ -144,17 +149,26 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
             raise not_found(self.get_queryset().model, self.lookup_field, value) from None
 
+    def links(self) -> fast.Links:
+        return fast.Links(self.request.build_absolute_uri(reverse("api:root")))
+
+    def detail_data(self, instance: Model) -> Any:
+        """The record as its detail shows it (a collection may build it on the fast path)."""
+        return self.detail_serializer_class(instance, context=self.get_serializer_context()).data
+
+    @staticmethod
+    def etag_of(data: Any) -> str:
+        """A strong validator for a detail representation: the hash of its body."""
+        return f'"{hashlib.md5(dumps(data), usedforsecurity=False).hexdigest()}"'
+
     def etag(self, instance: Model) -> str:
-        """A strong validator for the record's detail representation (what GET returns)."""
-        data = self.detail_serializer_class(instance, context=self.get_serializer_context()).data
-        return f'"{hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()}"'
+        return self.etag_of(self.detail_data(instance))
 
     def detail_response(self, instance: Model, status: int = 200) -> Response:
         # Read the record back as GET shows it, with everything the write changed.
-        fresh = self.get_queryset().get(pk=instance.pk)
-        data = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+        data = self.detail_data(self.get_queryset().get(pk=instance.pk))
         response = Response(data, status=status)
-        response["ETag"] = self.etag(fresh)
+        response["ETag"] = self.etag_of(data)
         if status == 201:
             response["Location"] = str(data["url"])
         return response
@@ -176,11 +190,40 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
                 raise PreconditionFailed(current)
         return instance
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        response = Response(self.get_serializer(instance).data)
-        response["ETag"] = self.etag(instance)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.versioned(
+            request, lambda: super(RecordViewSet, self).list(request, *args, **kwargs)
+        )
+
+    def versioned(self, request: Request, answer: Any) -> Response:
+        """Answer a read that depends only on the data version: 304 when the client's ETag is
+        current (no list query runs), else the answer with that ETag."""
+        self.data_version = data_version()
+        etag = list_etag(request, self.data_version)
+        if not_modified(request, etag):
+            return Response(status=304, headers={"ETag": etag})
+        response: Response = answer()
+        response["ETag"] = etag
         return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.detail_data(self.get_object())
+        response = Response(data)
+        response["ETag"] = self.etag_of(data)
+        return response
+
+    def fast_list(self, request: Request, columns: tuple[str, ...], build: Any) -> Response:
+        """The list from plain rows (events/fast.py): filtered and paginated as usual, with
+        the page's rows built without serializers."""
+
+        def answer() -> Response:
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset.values(*columns))
+            with connection.cursor() as cursor:
+                rows = build(cursor, page, self.links())
+            return self.get_paginated_response(rows)
+
+        return self.versioned(request, answer)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_body(request)
@@ -230,18 +273,9 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
 
 
 def event_list_queryset() -> QuerySet[Event]:
-    # 3 prefetch queries per page, whatever its size: countries, topics, participations with
-    # their participants (instead of 3 per row).
-    return Event.objects.prefetch_related(
-        Prefetch("countries", queryset=Country.objects.only("iso2").order_by("iso2")),
-        Prefetch("topics", queryset=Topic.objects.only("id", "slug").order_by("slug")),
-        Prefetch(
-            "participations",
-            queryset=Participation.objects.select_related("participant").order_by(
-                "role", "participant__slug"
-            ),
-        ),
-    )
+    # The rows' columns and what they embed are read by events/fast.py: three queries for the
+    # whole page (countries, topics, participations with participants), not three per row.
+    return Event.objects.all()
 
 
 STATS_GROUPS = ["month", "event_type", "topic", "country"]
@@ -269,43 +303,26 @@ class EventViewSet(RecordViewSet):
     extra_query_parameters = {"stats": ("group_by",), "history": ("page", "page_size")}
 
     def get_queryset(self) -> QuerySet[Event]:
-        if self.is_detail:
-            # A fixed 16 queries for any event: the event, then one per embedded relation.
-            return Event.objects.select_related("location_country").prefetch_related(
-                Prefetch("countries", queryset=Country.objects.order_by("iso2")),
-                Prefetch("topics", queryset=Topic.objects.order_by("slug")),
-                Prefetch(
-                    "participations",
-                    queryset=Participation.objects.select_related("participant").order_by(
-                        "role", "participant__slug"
-                    ),
-                ),
-                Prefetch(
-                    "participations__citations", queryset=Citation.objects.select_related("source")
-                ),
-                Prefetch("statements", queryset=Statement.objects.select_related("speaker")),
-                Prefetch(
-                    "statements__citations", queryset=Citation.objects.select_related("source")
-                ),
-                Prefetch(
-                    "relations_from",
-                    queryset=EventRelation.objects.select_related("to_event").prefetch_related(
-                        citations()
-                    ),
-                ),
-                Prefetch(
-                    "relations_to",
-                    queryset=EventRelation.objects.select_related("from_event").prefetch_related(
-                        citations()
-                    ),
-                ),
-                Prefetch("announced_measures", queryset=TariffMeasure.objects.order_by("slug")),
-                Prefetch("discussed_measures", queryset=TariffMeasure.objects.order_by("slug")),
-                citations(),
-            )
-        if self.action == "stats":
-            return Event.objects.all()
+        # A detail is built by events/fast.py from the slug (13 queries whatever the event);
+        # a list's rows too (events/fast.py, three queries per page).
         return event_list_queryset()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.fast_list(request, fast.EVENT_COLUMNS, fast.event_rows)
+
+    def detail_data(self, instance: Model) -> Any:
+        with connection.cursor() as cursor:
+            return fast.event_detail(cursor, instance.slug, self.links())  # type: ignore[attr-defined]
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        StrictFilterBackend().check_parameters(request, self)
+        with connection.cursor() as cursor:
+            data = fast.event_detail(cursor, self.kwargs["slug"], self.links())
+        if data is None:
+            raise not_found(Event, "slug", self.kwargs["slug"])
+        response = Response(data)
+        response["ETag"] = self.etag_of(data)
+        return response
 
     @extend_schema(
         summary="Count events by month, type, topic or country",
@@ -327,6 +344,20 @@ class EventViewSet(RecordViewSet):
     )
     @action(detail=False, url_path="stats", pagination_class=None)
     def stats(self, request: Request) -> Response:
+        return self.versioned(request, lambda: Response(self.stats_rows(request)))
+
+    def stats_rows(self, request: Request) -> Rows:
+        """The groups for this request, computed once per data version and cached."""
+        digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+        key = f"stats:{self.data_version}:{digest}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = self.compute_stats(request)
+            cache.set(key, rows, COUNT_TTL)
+        rows_: Rows = rows
+        return rows_
+
+    def compute_stats(self, request: Request) -> Rows:
         group_by = request.query_params.get("group_by")
         if group_by not in STATS_GROUPS:
             message = f"Required: one of {', '.join(STATS_GROUPS)}."
@@ -342,7 +373,7 @@ class EventViewSet(RecordViewSet):
         }[group_by](events)
         if group_by != "month":
             rows.sort(key=lambda row: (-row["count"], row["key"]))
-        return Response(rows)
+        return rows
 
 
 def _stats_by_month(events: QuerySet[Event]) -> list[dict[str, Any]]:
@@ -566,10 +597,8 @@ class TopicViewSet(RecordViewSet):
 
 
 def tariff_measure_list_queryset() -> QuerySet[TariffMeasure]:
-    # One prefetch for every row's target countries.
-    return TariffMeasure.objects.prefetch_related(
-        Prefetch("target_countries", queryset=Country.objects.only("iso2").order_by("iso2"))
-    )
+    # Rows and their target countries are read by events/fast.py (one query for the page).
+    return TariffMeasure.objects.all()
 
 
 @extend_schema_view(
@@ -601,6 +630,9 @@ class TariffMeasureViewSet(RecordViewSet):
                 citations(),
             )
         return tariff_measure_list_queryset()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.fast_list(request, fast.MEASURE_COLUMNS, fast.measure_rows)
 
 
 @extend_schema_view(

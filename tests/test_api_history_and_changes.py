@@ -300,3 +300,14 @@ def test_it_filters_the_feed_by_time(editor: TokenClient) -> None:
     editor.send("PATCH", "/api/v1/topics/trade/", {"description": "later"})
     results = feed(editor, since=now.isoformat())["results"]
     assert [(c["key"], c["kind"]) for c in results] == [("trade", "updated")]
+
+
+def test_it_keeps_two_quick_writes_apart(editor: TokenClient) -> None:
+    """Regression: a create and an update a moment apart were shown as one "created" entry
+    holding the updated value (found by the load test)."""
+    editor.send("POST", "/api/v1/topics/", {"slug": "h-demo", "name": "H demo", "parent": "trade"})
+    editor.send("PATCH", "/api/v1/topics/h-demo/", {"description": "second write"})
+    entries = history(editor, "/api/v1/topics/h-demo/")
+    assert [e["kind"] for e in entries] == ["updated", "created"]
+    assert entries[0]["changes"] == [{"field": "description", "old": "", "new": "second write"}]
+    assert {"field": "description", "old": None, "new": "second write"} not in entries[1]["changes"]

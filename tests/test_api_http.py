@@ -1,5 +1,6 @@
 """HTTP behaviour shared by every endpoint: conditional GET, cross-origin reads, health checks."""
 
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -33,12 +34,24 @@ def test_it_answers_200_when_the_etag_is_stale(client: Client) -> None:
     assert response.status_code == 200
 
 
-def test_it_changes_the_etag_when_the_data_changes(client: Client) -> None:
-    from events.models import Event
+@pytest.mark.parametrize("path", PATHS)
+def test_it_changes_the_etag_when_the_data_changes(client: Client, editor: Any, path: str) -> None:
+    before = client.get(path)["ETag"]
+    editor.send("PATCH", "/api/v1/events/rubio-dar-phone-call-2025-04-07/", {"title": "Changed"})
+    if path in ("/api/v1/", "/api/v1/countries/PK/"):
+        # The root lists links; a detail's ETag follows its own content, which did not change.
+        assert client.get(path)["ETag"] == before
+    else:
+        assert client.get(path)["ETag"] != before
 
-    before = client.get("/api/v1/events/")["ETag"]
-    Event.objects.filter(slug="rubio-dar-phone-call-2025-04-07").update(title="Changed")
-    assert client.get("/api/v1/events/")["ETag"] != before
+
+def test_it_answers_a_repeated_list_request_without_querying_the_list(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    etag = client.get("/api/v1/events/")["ETag"]
+    with django_assert_num_queries(1):  # the data version: the list query does not run
+        response = client.get("/api/v1/events/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
 
 
 def test_it_lets_any_origin_read(client: Client) -> None:

@@ -1,0 +1,34 @@
+"""The API's JSON renderer: orjson, several times faster than the standard library's encoder on
+the list and detail bodies this API returns, with the same output once parsed."""
+
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from django.utils.functional import Promise
+from rest_framework import renderers
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)  # rates have three decimals: exact as a JSON number
+    if isinstance(value, Promise):
+        return str(value)  # lazy translations (help texts, error messages)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        return dumps(data)
