@@ -9,7 +9,10 @@ very same SQL outside Django. This module imports nothing from Django.
 Each builder takes the page's rows (or ids) and a `Links` that turns slugs into absolute URLs.
 """
 
+import base64
+import binascii
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -427,3 +430,28 @@ def as_dicts(cursor: Any, columns: Iterable[str]) -> list[Row]:
     """The cursor's remaining rows as dicts of the given column names."""
     names = list(columns)
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- cursors ------------------------------------------------------------------------------------
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """A cursor: the sort values of a page's last row, as an opaque URL-safe token."""
+    plain = [v.isoformat() if isinstance(v, datetime.date) else str(v) for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, fields: Sequence[str]) -> list[str]:
+    """The sort values a cursor holds, as text (ValueError if it is not one of ours)."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error) as error:
+        raise ValueError("it cannot be decoded") from error
+    if (
+        not isinstance(values, list)
+        or len(values) != len(fields)
+        or not all(isinstance(v, str) for v in values)
+    ):
+        raise ValueError(f"it does not hold the {len(fields)} sort values of this list")
+    return values

@@ -534,7 +534,7 @@ class SourceFilter(filters.FilterSet):
 # Parameters accepted beside the filters: `format` picks a renderer (json, api); a paginated
 # list takes the pagination parameters.
 DETAIL_PARAMETERS = frozenset({"format"})
-PAGE_PARAMETERS = frozenset({"page", "page_size"})
+PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor"})
 
 
 class StrictFilterBackend(filters.DjangoFilterBackend):

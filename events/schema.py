@@ -43,6 +43,7 @@ EXAMPLES: dict[str, Any] = {
     "slug": "rubio-dar-phone-call-2025-04-07",
     "iso2": "PK",
     "since": "2025-04-01T00:00:00Z",
+    "cursor": "start",
     "after": 40,
 }
 # Examples that differ by collection: ordering names differ.

@@ -107,7 +107,10 @@ def search(
         matches |= Exists(hits)
     queryset = queryset.filter(matches)
     if ranked:
-        # No relevance measure on SQLite: keep the collection's own order, but mark the field
-        # so both databases annotate the same names.
-        queryset = queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
+        # No relevance measure on SQLite: every match ranks the same, so the collection's own
+        # order decides, and the ordering has the same shape as on PostgreSQL.
+        ordering = queryset.query.order_by or queryset.model._meta.ordering
+        queryset = queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).order_by(
+            "-search_rank", *ordering
+        )
     return queryset
