@@ -26,7 +26,7 @@ def test_it_answers_400_naming_each_bad_parameter(client: Client) -> None:
             "Invalid input: colour. See `errors` for what is wrong with each.",
             errors={
                 "colour": [
-                    "Unknown query parameter. Allowed here: cameo, country, date_from, date_to, "
+                    "Unknown query parameter. Allowed here: cameo, country, cursor, date_from, date_to, "
                     "event_type, format, ordering, page, page_size, participant, q, topic, "
                     "updated_since."
                 ]
