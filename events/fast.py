@@ -308,7 +308,7 @@ def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
         "SELECT st.id, st.slug, sp.slug, sp.name, sp.kind, st.text, st.kind, st.stated_on, "
         "st.date_precision, st.date_note FROM events_statement st "
         "JOIN events_participant sp ON sp.id = st.speaker_id "
-        "WHERE st.event_id = %s ORDER BY st.stated_on, st.slug",
+        "WHERE st.event_id = %s ORDER BY st.stated_on NULLS LAST, st.slug",
         ids,
     )
     statement_rows = cursor.fetchall()
@@ -370,16 +370,17 @@ def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
         ]
 
     measure_ref = "m.slug, m.title, m.measure_type, m.rate, m.status"
+    measure_order = "ORDER BY m.announced_on DESC NULLS LAST, m.slug DESC"  # as TariffMeasure's
     cursor.execute(
         f"SELECT {measure_ref} FROM events_tariffmeasure m WHERE m.announced_in_id = %s "
-        "ORDER BY m.slug",
+        f"{measure_order}",
         ids,
     )
     announced = [_measure_ref(links, *row) for row in cursor.fetchall()]
     cursor.execute(
         f"SELECT {measure_ref} FROM events_tariffmeasure_discussed_in d "
         "JOIN events_tariffmeasure m ON m.id = d.tariffmeasure_id WHERE d.event_id = %s "
-        "ORDER BY m.slug",
+        f"{measure_order}",
         ids,
     )
     discussed = [_measure_ref(links, *row) for row in cursor.fetchall()]
@@ -437,12 +438,15 @@ def as_dicts(cursor: Any, columns: Iterable[str]) -> list[Row]:
 
 def encode_cursor(values: Sequence[Any]) -> str:
     """A cursor: the sort values of a page's last row, as an opaque URL-safe token."""
-    plain = [v.isoformat() if isinstance(v, datetime.date) else str(v) for v in values]
+    plain = [
+        None if v is None else v.isoformat() if isinstance(v, datetime.date) else str(v)
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, fields: Sequence[str]) -> list[str]:
-    """The sort values a cursor holds, as text (ValueError if it is not one of ours)."""
+def decode_cursor(token: str, fields: Sequence[str]) -> list[str | None]:
+    """The sort values a cursor holds, as text or None (ValueError if it is not one of ours)."""
     try:
         padded = token + "=" * (-len(token) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -451,7 +455,7 @@ def decode_cursor(token: str, fields: Sequence[str]) -> list[str]:
     if (
         not isinstance(values, list)
         or len(values) != len(fields)
-        or not all(isinstance(v, str) for v in values)
+        or not all(v is None or isinstance(v, str) for v in values)
     ):
         raise ValueError(f"it does not hold the {len(fields)} sort values of this list")
     return values

@@ -41,6 +41,7 @@ from .models import (
     TariffMeasure,
     Topic,
 )
+from .ordering import order_expression
 
 MAX_VALUES = 100  # values in one multi-valued parameter
 MAX_SEARCH_LENGTH = 500
@@ -169,12 +170,15 @@ class CameoFilter(filters.MultipleChoiceFilter):
 
 class OrderingFilter(filters.OrderingFilter):
     """django-filter's ordering, with the slug as the last key so that ties keep one order
-    (pages would otherwise overlap or skip rows)."""
+    (pages would otherwise overlap or skip rows). The slug runs in the first key's direction,
+    so that one index on (key, slug) serves the sort both ways; unknown values sort last."""
 
     def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
         if not value:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "slug")
+        keys = [str(self.get_ordering_value(param)) for param in value]
+        keys.append("-slug" if keys[0].startswith("-") else "slug")
+        return qs.order_by(*[order_expression(qs.model, key) for key in keys])
 
 
 # --- shared filter logic ----------------------------------------------------------------------

@@ -349,8 +349,13 @@ class Participant(TimeStampedModel):
     objects = SlugManager()
 
     class Meta:
-        ordering = ["name"]
-        indexes = [models.Index(fields=["kind"]), models.Index(fields=["updated_at"])]
+        # Names can repeat; the slug keeps one order among namesakes.
+        ordering = ["name", "slug"]
+        indexes = [
+            models.Index(fields=["name", "slug"], name="participant_name_slug"),
+            models.Index(fields=["kind"]),
+            models.Index(fields=["updated_at"]),
+        ]
         constraints = [
             FieldCheckConstraint(
                 name="participant_kind_valid",
@@ -431,13 +436,17 @@ class Event(TimeStampedModel):
     objects = SlugManager()
 
     class Meta:
-        ordering = ["-start_date", "slug"]
+        ordering = ["-start_date", "-slug"]
         indexes = [
-            models.Index(fields=["start_date", "id"]),
+            # Each sort (ties by slug, in the same direction), both ways, and its cursor pages.
+            models.Index(fields=["start_date", "slug"], name="event_date_slug"),
+            models.Index(fields=["title", "slug"], name="event_title_slug"),
+            models.Index(fields=["updated_at", "slug"], name="event_updated_slug"),
             models.Index(fields=["end_date"]),
             models.Index(fields=["event_type"]),
+            # Prefix matches (cameo=04) use it on SQLite and with the C collation; on
+            # PostgreSQL migration 0008 adds a varchar_pattern_ops index for LIKE '04%'.
             models.Index(fields=["cameo_code"]),
-            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             FieldCheckConstraint(
@@ -656,9 +665,10 @@ class Statement(TimeStampedModel):
     objects = SlugManager()
 
     class Meta:
-        ordering = ["stated_on", "slug"]
+        # Undated statements last (as every sort on a nullable column: events.ordering).
+        ordering = [F("stated_on").asc(nulls_last=True), "slug"]
         indexes = [
-            models.Index(fields=["stated_on"]),
+            models.Index(fields=["stated_on", "slug"], name="statement_date_slug"),
             models.Index(fields=["updated_at"]),
         ]
         constraints = [
@@ -750,12 +760,15 @@ class TariffMeasure(TimeStampedModel):
     objects = SlugManager()
 
     class Meta:
-        ordering = ["-announced_on", "slug"]
+        # Most recently announced first, undated last (as every sort on a nullable column:
+        # events.ordering), ties by slug in the same direction. On PostgreSQL migration 0008
+        # adds the index for this order; this one serves `ordering=announced_on`.
+        ordering = [F("announced_on").desc(nulls_last=True), "-slug"]
         indexes = [
+            models.Index(fields=["announced_on", "slug"], name="measure_announced_slug"),
             models.Index(fields=["measure_type"]),
             models.Index(fields=["status"]),
             models.Index(fields=["rate"]),
-            models.Index(fields=["announced_on"]),
             models.Index(fields=["effective_on"]),
             models.Index(fields=["updated_at"]),
         ]
