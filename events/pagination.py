@@ -7,17 +7,20 @@ parameter, and a page past the end is a 404 saying how many pages there are.
 Cursors: `?cursor=start` returns the first page and a `next` link carrying a cursor, the list's
 sort values at the page's last row; the next page starts after them (a WHERE on the sort
 columns, served by the sort's index), so a page 10,000 rows deep costs what the first does,
-where `page=401` makes the database step over 10,000 rows. Forward only: `previous` is null.
+where `page=401` makes the database step over 10,000 rows (page numbers stop there, at
+MAX_PAGE_DEPTH). Forward only: `previous` is null.
 DRF's CursorPagination keys on one field and the view's DRF ordering; this one keys on the
 whole ordering the FilterSet chose (date, then slug), ties included.
 """
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Field, Model, Q, QuerySet, Value
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -27,9 +30,11 @@ from rest_framework.views import APIView
 
 from .caching import CachedCountPaginator
 from .fast import decode_cursor, encode_cursor
+from .ordering import SortKey, order_expression, sort_keys
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+MAX_PAGE_DEPTH = 10_000  # results reachable by page number; cursors go anywhere
 CURSOR_START = "start"
 
 
@@ -47,15 +52,82 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
     return value
 
 
-def after(ordering: list[str], values: list[Any]) -> Q:
-    """Rows that sort after `values` under `ordering` ("-start_date", "slug", ...)."""
+class RowAfter(Expression):
+    """`(a, b) > (x, y)` (or `<`): the rows after a position in a sort on a, then b, both in one
+    direction. Unlike the same test spelled with OR, a database reads it as one range of an
+    index on (a, b): PostgreSQL as an index condition, SQLite (3.15+) likewise."""
+
+    output_field = BooleanField()
+
+    def __init__(self, keys: list[SortKey], values: list[Any], fields: list[Field]) -> None:
+        super().__init__()
+        self.descending = keys[0].descending
+        self.columns: list[Any] = [F(key.name) for key in keys]
+        self.values: list[Any] = [
+            Value(value, output_field=field) for value, field in zip(values, fields, strict=True)
+        ]
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        half = len(exprs) // 2
+        self.columns, self.values = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sides = []
+        params: list[Any] = []
+        for side in (self.columns, self.values):
+            parts = [compiler.compile(expression) for expression in side]
+            sides.append(", ".join(sql for sql, _ in parts))
+            params += [param for _, part_params in parts for param in part_params]
+        return f"({sides[0]}) {'<' if self.descending else '>'} ({sides[1]})", params
+
+
+def after(keys: list[SortKey], values: list[Any], fields: list[Field]) -> list[Q | RowAfter]:
+    """The rows after the row with `values` under `keys` (NULLs last either way), as conditions
+    to read in turn: rows NULL on the first key come after all the others, and one condition
+    covering both could not be read as one range of the sort's index."""
+    first, value = keys[0], values[0]
+    if value is None:
+        return [Q(**{f"{first.name}__isnull": True}) & _after_ties(keys[1:], values[1:])]
+    if len(keys) == 1:
+        segments: list[Q | RowAfter] = [Q(**{f"{first.name}__{_step(first)}": value})]
+    elif all(k.descending == first.descending and not k.nullable for k in keys[1:]):
+        segments = [RowAfter(keys, values, fields)]
+    else:  # keys in mixed directions, or NULLs among the later ones
+        step = _step(first)
+        segments = [
+            Q(**{f"{first.name}__{step}e": value})  # the index range; the rest is filtered
+            & (
+                Q(**{f"{first.name}__{step}": value})
+                | Q(**{first.name: value}) & _after_ties(keys[1:], values[1:])
+            )
+        ]
+    if first.nullable:
+        segments.append(Q(**{f"{first.name}__isnull": True}))
+    return segments
+
+
+def _step(key: SortKey) -> str:
+    return "lt" if key.descending else "gt"
+
+
+def _after_ties(keys: list[SortKey], values: list[Any]) -> Q:
+    """Among rows equal on the earlier keys, those after `values` under `keys` (NULLs last).
+    The last key is unique and never NULL, so the condition is never empty."""
     condition = Q()
-    equal: dict[str, Any] = {}
-    for field, value in zip(ordering, values, strict=True):
-        name = field.lstrip("-")
-        step = "lt" if field.startswith("-") else "gt"
-        condition |= Q(**equal, **{f"{name}__{step}": value})
-        equal[name] = value
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            # Only rows NULL here too can follow; the later keys decide which.
+            equal &= Q(**{f"{key.name}__isnull": True})
+            continue
+        beyond = Q(**{f"{key.name}__{_step(key)}": value})
+        if key.nullable:
+            beyond |= Q(**{f"{key.name}__isnull": True})
+        condition |= equal & beyond
+        equal &= Q(**{key.name: value})
     return condition
 
 
@@ -64,11 +136,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    page_query_description = "The page to return, from 1."
+    page_query_description = (
+        f"The page to return, from 1. Page numbers reach the first {MAX_PAGE_DEPTH:,} "
+        "results; `cursor` goes further."
+    )
     page_size_query_description = (
         f"Results per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
     )
-    cursor_query_param = "cursor"
+    cursor_query_param: str | None = "cursor"  # None: page numbers only
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
@@ -80,9 +155,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
         paginator = self.django_paginator_class(queryset, page_size)
         paginator.version = getattr(view, "data_version", None)
-        if self.cursor_query_param in request.query_params:
-            return self.paginate_by_cursor(queryset, request, paginator, page_size)
+        if self.cursor_query_param and self.cursor_query_param in request.query_params:
+            return self.paginate_by_cursor(
+                queryset, request, view, paginator, page_size, self.cursor_query_param
+            )
         number = _positive_int(request, self.page_query_param, 1, None)
+        start = (number - 1) * page_size
+        if self.cursor_query_param and start >= MAX_PAGE_DEPTH:
+            # The database steps over every row before an offset: page 20,000 of a million
+            # events takes seconds where a cursor page takes milliseconds.
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        f"Page numbers reach the first {MAX_PAGE_DEPTH:,} results; page {number} "
+                        f"of {page_size} would start at result {start + 1:,}. Go deeper with "
+                        f"`{self.cursor_query_param}=start`, then each `next` link."
+                    ]
+                }
+            )
         try:
             self.page = paginator.page(number)
         except InvalidPage:
@@ -94,6 +184,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return list(self.page)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        if not self.cursor_query_param:
+            return super().get_schema_operation_parameters(view)
         return [
             *super().get_schema_operation_parameters(view),
             {
@@ -127,36 +219,51 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self,
         queryset: QuerySet[Any],
         request: Request,
+        view: APIView | None,
         paginator: CachedCountPaginator,
         page_size: int,
+        name: str,
     ) -> list[Any]:
-        name = self.cursor_query_param
         if self.page_query_param in request.query_params:
             raise ValidationError({name: [f"Use either `{name}` or `page`, not both."]})
-        ordering = [str(field) for field in queryset.query.order_by] or list(
-            queryset.model._meta.ordering
+        keys = sort_keys(queryset)
+        _check_sortable(queryset.model, keys, name, view)
+        assert keys is not None  # noqa: S101 - _check_sortable raised otherwise
+        queryset = queryset.order_by(
+            *[
+                order_expression(queryset.model, ("-" if k.descending else "") + k.name)
+                for k in keys
+            ]
         )
-        _check_sortable(queryset.model, ordering, name)
         raw = request.query_params[name]
         self.cursor = raw
         self.cursor_paginator = paginator  # the whole list's (cached) count
         if raw != CURSOR_START:
-            fields = [queryset.model._meta.get_field(f.lstrip("-")) for f in ordering]
+            fields = [queryset.model._meta.get_field(key.name) for key in keys]
             try:
-                texts = decode_cursor(raw, [field.name for field in fields])
-                values = [field.to_python(text) for field, text in zip(fields, texts, strict=True)]
+                texts = decode_cursor(raw, [key.name for key in keys])
+                values = [
+                    None if text is None else field.to_python(text)
+                    for field, text in zip(fields, texts, strict=True)
+                ]
             except (ValueError, DjangoValidationError) as error:
                 message = error.messages[0] if isinstance(error, DjangoValidationError) else error
                 raise ValidationError(
                     {name: [f"Not a cursor from a `next` link: {message}"]}
                 ) from None
-            queryset = queryset.filter(after(ordering, values))
-        rows = list(queryset[: page_size + 1])
+            segments = after(keys, values, fields)
+        else:
+            segments = [Q()]
+        rows: list[Any] = []
+        for segment in segments:  # usually one; a second for the rows NULL on the first key
+            rows += queryset.filter(segment)[: page_size + 1 - len(rows)]
+            if len(rows) > page_size:
+                break
         page = rows[:page_size]
         self.next_values = None
         if len(rows) > page_size:
             last = page[-1]
-            self.next_values = [_field_value(last, field.lstrip("-")) for field in ordering]
+            self.next_values = [_field_value(last, key.name) for key in keys]
         return page
 
     def cursor_next_link(self) -> str | None:
@@ -165,22 +272,37 @@ class PageNumberPagination(pagination.PageNumberPagination):
         assert self.request is not None  # noqa: S101 - set by paginate_queryset
         url = self.request.build_absolute_uri()
         url = remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.cursor_query_param, encode_cursor(self.next_values))
+        name = str(self.cursor_query_param)
+        return replace_query_param(url, name, encode_cursor(self.next_values))
 
 
-def _check_sortable(model: type[Model], ordering: list[str], name: str) -> None:
-    columns = {f.name: f for f in model._meta.concrete_fields}
-    for field in ordering:
-        column = columns.get(field.lstrip("-"))
-        if column is None or column.null:
-            raise ValidationError(
-                {
-                    name: [
-                        f"Cursor paging needs a sort on columns that always have a value; "
-                        f"{field.lstrip('-')!r} does not (give `ordering`)."
-                    ]
-                }
-            )
+class PageNumberOnlyPagination(PageNumberPagination):
+    """For lists that are not querysets (a record's history)."""
+
+    cursor_query_param = None
+    page_query_description = "The page to return, from 1."
+
+
+def _check_sortable(
+    model: type[Model], keys: list[SortKey] | None, name: str, view: APIView | None
+) -> None:
+    """Keyset paging needs a sort on model columns ending in a unique one (else rows that tie on
+    every key could be skipped); every order the API offers has one, but not relevance."""
+    unique = {f.name for f in model._meta.concrete_fields if f.unique or f.primary_key}
+    if keys is None:
+        filterset = getattr(view, "filterset_class", None)
+        sortable = filterset is not None and "ordering" in filterset.base_filters
+        remedy = "give `ordering`" if sortable else "page with `page` instead"
+        raise ValidationError(
+            {
+                name: [
+                    "Cursor paging needs a sort on the records' own fields, not search "
+                    f"relevance; {remedy}."
+                ]
+            }
+        )
+    if not any(key.name in unique for key in keys):  # pragma: no cover - a programming error
+        raise ImproperlyConfigured(f"{model.__name__} ordering has no unique key: {keys}")
 
 
 def _field_value(row: Any, name: str) -> Any:

@@ -39,7 +39,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from . import fast, history, serializers, services
-from .caching import COUNT_TTL, data_version, list_etag, not_modified
+from .caching import COUNT_TTL, data_version, if_none_match, list_etag
 from .filters import (
     CountryFilterSet,
     EventFilter,
@@ -65,6 +65,7 @@ from .models import (
     TariffMeasure,
     Topic,
 )
+from .pagination import PageNumberOnlyPagination
 from .parsers import JSONParser
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
 from .renderers import JSONRenderer, dumps
@@ -200,9 +201,12 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         current (no list query runs), else the answer with that ETag."""
         self.data_version = data_version()
         etag = list_etag(request, self.data_version)
-        if not_modified(request, etag):
+        condition = if_none_match(request, etag)
+        if condition == "match":
             return Response(status=304, headers={"ETag": etag})
         response: Response = answer()
+        if condition == "any" and response.status_code == 200:
+            return Response(status=304, headers={"ETag": etag})
         response["ETag"] = etag
         return response
 
@@ -256,7 +260,12 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         responses={200: HistoryEntrySerializer(many=True)},
     )
     # The history is paginated but takes no filter (and the schema lists none).
-    @action(detail=True, url_path="history", filter_backends=[])
+    @action(
+        detail=True,
+        url_path="history",
+        filter_backends=[],
+        pagination_class=PageNumberOnlyPagination,
+    )
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         StrictFilterBackend().check_parameters(request, self)
         value = self.kwargs[self.lookup_field]

@@ -4,6 +4,11 @@ A filter naming a record (`topic=...`, `country=...`) must name one that exists,
 can say: a random slug is rightly a 400. For schema-valid (positive) cases, each such value is
 replaced by an existing record's identifier, chosen from the generated value so that the
 fuzzer still explores; negative cases keep whatever they generated.
+
+Paging rules tie parameters together, which a schema cannot state either (their descriptions
+do): `cursor` excludes `page`, takes `start` or a cursor from a `next` link, and needs a sort
+on the records' own fields (not `q`'s relevance ranking); `page` reaches the first 10,000
+results. Positive cases are made to keep them.
 """
 
 import zlib
@@ -12,6 +17,7 @@ from typing import Any
 import schemathesis
 
 from events.models import Country, Event, Participant, ParticipantKind, Topic
+from events.pagination import CURSOR_START, DEFAULT_PAGE_SIZE, MAX_PAGE_DEPTH
 
 REFERENCES = {
     "country": "countries",
@@ -57,4 +63,16 @@ def map_case(context: Any, case: schemathesis.Case) -> schemathesis.Case:
             case.query[name] = [_pick(known[kind], item) for item in value]
         else:
             case.query[name] = _pick(known[kind], value)
+    _keep_paging_rules(case.query)
     return case
+
+
+def _keep_paging_rules(query: dict[str, Any]) -> None:
+    if "cursor" in query:
+        query.pop("page", None)
+        query["cursor"] = CURSOR_START
+        if "q" in query and "ordering" not in query:
+            del query["cursor"]
+    page, size = query.get("page"), query.get("page_size", DEFAULT_PAGE_SIZE)
+    if isinstance(page, int) and isinstance(size, int) and size > 0:
+        query["page"] = 1 + (page - 1) % max(1, MAX_PAGE_DEPTH // size)

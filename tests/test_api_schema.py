@@ -8,6 +8,8 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 
+from events.schema import NO_EXAMPLE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +44,10 @@ def test_it_documents_every_operation(generated: str) -> None:
                     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
                 }
             for parameter in operation.get("parameters", []):
-                assert "example" in parameter, f"{where} {parameter['name']}"
+                # Every parameter has an example, but `cursor`: "Try it out" sends every example
+                # and a cursor beside `page`'s example would be a 400.
+                has_example = parameter["name"] not in NO_EXAMPLE
+                assert ("example" in parameter) == has_example, f"{where} {parameter['name']}"
                 assert parameter.get("description"), f"{where} {parameter['name']}"
 
 

@@ -319,7 +319,8 @@ CASES: list[tuple[str, str, str, Any, str, int, str]] = [
     ),
 ]
 QUERY_CASES: list[tuple[str, str, dict[str, str], int, str]] = [
-    ("page-past-the-end", "/api/v1/events/", {"page": "999"}, 404, "Page 999 does not exist"),
+    ("page-past-the-end", "/api/v1/events/", {"page": "9"}, 404, "Page 9 does not exist"),
+    ("page-past-the-page-number-depth", "/api/v1/events/", {"page": "999"}, 400, "page"),
     ("page-zero", "/api/v1/events/", {"page": "0"}, 400, "page"),
     ("page-negative", "/api/v1/events/", {"page": "-3"}, 400, "page"),
     ("page-size-10-to-the-9", "/api/v1/events/", {"page_size": str(10**9)}, 400, "page_size"),

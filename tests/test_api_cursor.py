@@ -1,0 +1,211 @@
+"""Cursor (keyset) paging: `?cursor=start`, then the `next` links, on every filterable list.
+
+The contract: walking the cursor pages returns exactly the rows, in exactly the order, of the
+page-numbered list, for every sort the list offers, with ties (namesakes, same-day events) and
+unknown values (undated statements and measures) included, on SQLite and on PostgreSQL alike.
+"""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from . import factories as f
+
+pytestmark = pytest.mark.usefixtures("article", "awkward")
+
+
+@pytest.fixture
+def awkward() -> None:
+    """Records that make sorting hard: ties on every sort key but the slug, and NULLs."""
+    country = f.CountryFactory.create(iso2="ZZ")
+    for n in range(3):
+        # Namesakes, and events that tie on date, title and updated_at.
+        person = f.ParticipantFactory.create(slug=f"namesake-{n}", name="Ishaq Dar")
+        event = f.EventFactory.create(slug=f"same-day-{n}", title="Same day")
+        event.countries.add(country)
+        f.ParticipationFactory.create(event=event, participant=person)
+        f.StatementFactory.create(slug=f"undated-{n}", event=event, stated_on=None)
+        f.TariffMeasureFactory.create(
+            slug=f"unannounced-{n}", imposing_country=country, announced_on=None, effective_on=None
+        )
+        f.TariffMeasureFactory.create(slug=f"same-rate-{n}", imposing_country=country)
+
+
+def every_row(client: Client, path: str, **params: Any) -> list[str]:
+    response = client.get(path, {**params, "page_size": 100})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == len(body["results"])
+    return [row.get("slug") or row.get("iso2") for row in body["results"]]
+
+
+def walk(client: Client, path: str, **params: Any) -> list[str]:
+    """Every row, two to a page, following `next` from `cursor=start`."""
+    rows: list[str] = []
+    response = client.get(path, {**params, "cursor": "start", "page_size": 2})
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["previous"] is None
+        assert len(body["results"]) <= 2
+        rows += [row.get("slug") or row.get("iso2") for row in body["results"]]
+        if body["next"] is None:
+            assert len(rows) == body["count"]
+            return rows
+        assert "page=" not in body["next"]
+        response = client.get(body["next"])
+
+
+EVENT_SORTS = ["date", "-date", "title", "-title", "updated_at", "-updated_at"]
+MEASURE_SORTS = [
+    f"{sign}{key}"
+    for key in ("rate", "announced_on", "effective_on", "title", "updated_at")
+    for sign in ("", "-")
+]
+CASES = [
+    ("/api/v1/events/", {}),
+    *[("/api/v1/events/", {"ordering": sort}) for sort in EVENT_SORTS],
+    ("/api/v1/events/", {"country": "ZZ,PK", "ordering": "-title"}),
+    ("/api/v1/events/", {"q": "day", "ordering": "-date"}),
+    ("/api/v1/countries/ZZ/events/", {"ordering": "date"}),
+    ("/api/v1/topics/security/events/", {"ordering": "title"}),
+    ("/api/v1/topics/trade/events/", {}),
+    ("/api/v1/tariff-measures/", {}),
+    *[("/api/v1/tariff-measures/", {"ordering": sort}) for sort in MEASURE_SORTS],
+    ("/api/v1/countries/ZZ/imposed-tariff-measures/", {"ordering": "-effective_on"}),
+    ("/api/v1/countries/PK/applicable-tariff-measures/", {}),
+    ("/api/v1/participants/", {}),
+    ("/api/v1/participants/", {"kind": "person"}),
+    ("/api/v1/statements/", {}),
+    ("/api/v1/topics/", {}),
+    ("/api/v1/countries/", {}),
+    ("/api/v1/sources/", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "params"), CASES)
+def test_cursor_pages_return_the_whole_list_in_order(
+    client: Client, path: str, params: dict[str, str]
+) -> None:
+    expected = every_row(client, path, **params)
+    assert len(expected) >= 3, "too few rows to page through"
+    assert walk(client, path, **params) == expected
+
+
+def test_unknown_values_sort_last_both_ways(client: Client) -> None:
+    undated = ["unannounced-2", "unannounced-1", "unannounced-0"]
+    assert every_row(client, "/api/v1/tariff-measures/")[-3:] == undated
+    assert every_row(client, "/api/v1/tariff-measures/", ordering="announced_on")[-3:] == [
+        "unannounced-0",
+        "unannounced-1",
+        "unannounced-2",
+    ]
+    assert every_row(client, "/api/v1/statements/")[-3:] == ["undated-0", "undated-1", "undated-2"]
+
+
+def test_a_cursor_page_keeps_its_place_when_newer_rows_arrive(client: Client) -> None:
+    before = every_row(client, "/api/v1/events/")
+    first = client.get("/api/v1/events/", {"cursor": "start", "page_size": "3"}).json()
+    f.EventFactory.create(slug="breaking-news", start_date=datetime.date(2026, 1, 1))
+    second = client.get(first["next"]).json()
+    assert [row["slug"] for row in second["results"]] == before[3:6]
+    # Page numbers, by contrast, shift: the new event pushes a row from page 1 to page 2.
+    page_2 = client.get("/api/v1/events/", {"page": "2", "page_size": "3"}).json()
+    assert [row["slug"] for row in page_2["results"]] == before[2:5]
+
+
+def test_the_next_link_keeps_the_filters_and_the_count_is_the_whole_list(client: Client) -> None:
+    body = client.get(
+        "/api/v1/events/", {"cursor": "start", "page_size": "1", "country": "ZZ"}
+    ).json()
+    assert body["count"] == 3
+    assert "country=ZZ" in body["next"]
+    assert "page_size=1" in body["next"]
+
+
+def test_a_deep_cursor_page_costs_what_the_first_does(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = client.get("/api/v1/events/", {"cursor": "start", "page_size": "2"}).json()
+    client.get(first["next"])  # warm the cached count
+    with django_assert_num_queries(5):  # version, page, countries, topics, participations
+        client.get(first["next"])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"cursor": "start", "page": "2"},
+            "Use either `cursor` or `page`, not both.",
+        ),
+        ({"cursor": "%%%"}, "Not a cursor from a `next` link: it cannot be decoded"),
+        # A cursor of the default order (two values) given to a different list.
+        (
+            {"cursor": "WyIyMDI1LTA0LTA3Il0"},
+            "Not a cursor from a `next` link: it does not hold the 2 sort values of this list",
+        ),
+        # ["not a date", "x"]
+        (
+            {"cursor": "WyJub3QgYSBkYXRlIiwgIngiXQ"},
+            "Not a cursor from a `next` link: “not a date” value has an invalid date format. "
+            "It must be in YYYY-MM-DD format.",
+        ),
+        (
+            {"cursor": "start", "q": "tariffs"},
+            "Cursor paging needs a sort on the records' own fields, not search relevance; "
+            "give `ordering`.",
+        ),
+        ({"cursor": ""}, "Empty value: give a value or leave the parameter out."),
+    ],
+)
+def test_it_rejects_a_cursor_it_cannot_use(
+    client: Client, params: dict[str, str], message: str
+) -> None:
+    response = client.get("/api/v1/events/", params)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == {"cursor": [message]}
+
+
+@pytest.mark.parametrize(
+    ("page", "page_size", "status"),
+    [("400", "25", 404), ("401", "25", 400), ("100", "100", 404), ("101", "100", 400)],
+)
+def test_page_numbers_stop_at_ten_thousand_results(
+    client: Client, page: str, page_size: str, status: int
+) -> None:
+    """Past 10,000 results the database would step over every row before the page; a cursor
+    goes there directly. (Pages inside the limit but past the end are a 404, as ever.)"""
+    response = client.get("/api/v1/events/", {"page": page, "page_size": page_size})
+    assert response.status_code == status
+    if status == 400:
+        start = (int(page) - 1) * int(page_size) + 1
+        assert response.json()["errors"] == {
+            "page": [
+                f"Page numbers reach the first 10,000 results; page {page} of {page_size} would "
+                f"start at result {start:,}. Go deeper with `cursor=start`, then each `next` link."
+            ]
+        }
+
+
+def test_search_results_without_an_order_page_by_number(client: Client) -> None:
+    response = client.get("/api/v1/participants/", {"q": "Dar", "cursor": "start"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "cursor": [
+            "Cursor paging needs a sort on the records' own fields, not search relevance; "
+            "page with `page` instead."
+        ]
+    }
+
+
+def test_history_pages_by_number_only(client: Client) -> None:
+    response = client.get(
+        "/api/v1/events/rubio-dar-phone-call-2025-04-07/history/", {"cursor": "start"}
+    )
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]
