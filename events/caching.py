@@ -36,13 +36,20 @@ def list_etag(request: Request, version: int) -> str:
     return f'"v{version}-{hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()}"'
 
 
-def not_modified(request: Request, etag: str) -> bool:
+def if_none_match(request: Request, etag: str) -> str | None:
+    """What the request's If-None-Match says about `etag`: "match" when it names it (compared
+    weakly: W/"x" matches "x"), "any" for `*`, else None.
+
+    `*` matches any current representation, which only the answer can tell (a request with a
+    bad parameter has none: it is a 400), whereas a named ETag was given out for this very
+    request at this data version, so it matches before any query runs."""
     header = request.headers.get("If-None-Match")
     if not header:
-        return False
+        return None
     tags = parse_etags(header)
-    # If-None-Match compares weakly: W/"x" matches "x".
-    return "*" in tags or etag in tags or etag in [t.removeprefix("W/") for t in tags]
+    if etag in tags or etag in [t.removeprefix("W/") for t in tags]:
+        return "match"
+    return "any" if "*" in tags else None
 
 
 class CachedCountPaginator(Paginator):

@@ -35,6 +35,28 @@ def test_it_answers_200_when_the_etag_is_stale(client: Client) -> None:
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_if_none_match_star_matches_any_current_representation(client: Client, path: str) -> None:
+    response = client.get(path, HTTP_IF_NONE_MATCH="*")
+    assert (response.status_code, response.content) == (304, b"")
+    assert response["ETag"] == client.get(path)["ETag"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/countries/?page=49541043045",  # found by the fuzzer: a 400 is no representation
+        "/api/v1/events/?country=ZZ",
+        "/api/v1/events/?page=99",
+        "/api/v1/events/no-such-event/",
+    ],
+)
+def test_if_none_match_star_does_not_hide_an_error(client: Client, path: str) -> None:
+    response = client.get(path, HTTP_IF_NONE_MATCH="*")
+    assert response.status_code in (400, 404)
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_it_changes_the_etag_when_the_data_changes(client: Client, editor: Any, path: str) -> None:
     before = client.get(path)["ETag"]
     editor.send("PATCH", "/api/v1/events/rubio-dar-phone-call-2025-04-07/", {"title": "Changed"})
