@@ -10,7 +10,7 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz loadtest lint format schema setup data clean
+.PHONY: help run test fuzz loadtest bench lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
+	@echo "make bench  the read path against two baselines (BENCH_EVENTS=100000; 'both' adds 1M)"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
@@ -64,6 +65,13 @@ fuzz: $(VENV)/.requirements-dev
 # Exits 1 on any unexpected status or lost write. Needs PostgreSQL on 127.0.0.1:5432.
 loadtest: $(VENV)/.requirements-dev
 	bash scripts/loadtest/run.sh
+
+# Load BENCH_EVENTS synthetic events (default 100000; `both`: 100000 then 1000000) into a
+# PostgreSQL database of its own, serve the service and two baselines alike (gunicorn), check
+# that all three give the same bodies, load each scenario with wrk and print the report.
+# Settings: scripts/bench/run.sh. Needs PostgreSQL on 127.0.0.1:5432.
+bench: $(VENV)/.requirements-dev
+	bash scripts/bench/run.sh
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -1,21 +1,25 @@
-"""What lets a list answer fast: a data version, list ETags and cached counts.
+"""What lets a read answer fast: a data version, list ETags, cached responses and counts.
 
 Every write adds to the change feed (events/changes.py), so the id of its last entry is a
 version of the whole data set: when it has not moved, no list changed. A list's ETag is made of
-that version and the request, so a conditional GET is answered 304 before any list query runs,
-and a list's total count, the slowest query of a page, is computed once per version and cached.
+that version and the request, so a conditional GET is answered 304 before any list query runs;
+a JSON read's rendered body is cached under the same key, so a repeated read costs the version
+query; and a list's total count, the slowest query of a page, is computed once per version.
 
 Writes that bypass the models (a raw UPDATE in a database shell) do not move the version; the
 counts and ETags they would change catch up with the next recorded write.
 """
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.http import parse_etags
 from rest_framework.request import Request
@@ -30,10 +34,52 @@ def data_version() -> int:
     return Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
+def _request_digest(request: Request, version: int) -> str:
+    # The absolute URL: bodies carry links built from the scheme and host.
+    key = f"{version}|{request.build_absolute_uri()}|{request.accepted_media_type}"
+    return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+
+
 def list_etag(request: Request, version: int) -> str:
     """A strong ETag for a read that depends only on the data version and the request."""
-    key = f"{version}|{request.get_full_path()}|{request.accepted_media_type}"
-    return f'"v{version}-{hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()}"'
+    return f'"v{version}-{_request_digest(request, version)}"'
+
+
+def cached_response(request: Request, version: int, answer: Callable[[], Any]) -> Any:
+    """The answer to a public JSON read, from the response cache when the data version has not
+    moved since it was rendered (RESPONSE_CACHE_SECONDS; 0 turns the cache off).
+
+    A read's body depends only on the data version and the request (reads are the same for
+    everyone), so a popular page is rendered once per version. Only JSON is cached (the
+    browsable API's HTML carries the user's name and a CSRF token), only 200s, and only bodies
+    up to RESPONSE_CACHE_MAX_BYTES."""
+    seconds = settings.RESPONSE_CACHE_SECONDS
+    if not seconds or request.method != "GET" or request.accepted_renderer.format != "json":
+        return answer()
+    key = f"response:{version}:{_request_digest(request, version)}"
+    hit = cache.get(key)
+    if hit is not None:
+        content, headers = hit
+        response = HttpResponse(content, content_type=headers.pop("Content-Type"))
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    response = answer()
+
+    def store(rendered: Any) -> None:
+        if (
+            rendered.status_code == 200
+            and len(rendered.content) <= settings.RESPONSE_CACHE_MAX_BYTES
+        ):
+            kept = {name: rendered[name] for name in CACHED_HEADERS if rendered.has_header(name)}
+            cache.set(key, (rendered.content, kept), seconds)
+
+    if response.status_code == 200:
+        response.add_post_render_callback(store)
+    return response
+
+
+CACHED_HEADERS = ("Content-Type", "ETag")
 
 
 def if_none_match(request: Request, etag: str) -> str | None:

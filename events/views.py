@@ -39,7 +39,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from . import fast, history, serializers, services
-from .caching import COUNT_TTL, data_version, if_none_match, list_etag
+from .caching import COUNT_TTL, cached_response, data_version, if_none_match, list_etag
 from .filters import (
     CountryFilterSet,
     EventFilter,
@@ -198,23 +198,27 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
 
     def versioned(self, request: Request, answer: Any) -> Response:
         """Answer a read that depends only on the data version: 304 when the client's ETag is
-        current (no list query runs), else the answer with that ETag."""
+        current (no list query runs), else the answer with that ETag, from the response cache
+        when this version's answer was rendered before."""
         self.data_version = data_version()
         etag = list_etag(request, self.data_version)
         condition = if_none_match(request, etag)
         if condition == "match":
             return Response(status=304, headers={"ETag": etag})
-        response: Response = answer()
+        response: Response = cached_response(request, self.data_version, answer)
         if condition == "any" and response.status_code == 200:
             return Response(status=304, headers={"ETag": etag})
         response["ETag"] = etag
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.detail_data(self.get_object())
-        response = Response(data)
-        response["ETag"] = self.etag_of(data)
-        return response
+        def answer() -> Response:
+            data = self.detail_data(self.get_object())
+            response = Response(data)
+            response["ETag"] = self.etag_of(data)
+            return response
+
+        return cached_response(request, data_version(), answer)
 
     def fast_list(self, request: Request, columns: tuple[str, ...], build: Any) -> Response:
         """The list from plain rows (events/fast.py): filtered and paginated as usual, with
@@ -325,13 +329,17 @@ class EventViewSet(RecordViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         StrictFilterBackend().check_parameters(request, self)
-        with connection.cursor() as cursor:
-            data = fast.event_detail(cursor, self.kwargs["slug"], self.links())
-        if data is None:
-            raise not_found(Event, "slug", self.kwargs["slug"])
-        response = Response(data)
-        response["ETag"] = self.etag_of(data)
-        return response
+
+        def answer() -> Response:
+            with connection.cursor() as cursor:
+                data = fast.event_detail(cursor, self.kwargs["slug"], self.links())
+            if data is None:
+                raise not_found(Event, "slug", self.kwargs["slug"])
+            response = Response(data)
+            response["ETag"] = self.etag_of(data)
+            return response
+
+        return cached_response(request, data_version(), answer)
 
     @extend_schema(
         summary="Count events by month, type, topic or country",

@@ -310,6 +310,12 @@ else:
         }
     }
 
+# Public JSON reads are rendered once per data version and served from the cache until the
+# next write (events/caching.py): for how long at most (0: no response cache), and up to what
+# body size.
+RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 3600)
+RESPONSE_CACHE_MAX_BYTES = env_int("RESPONSE_CACHE_MAX_BYTES", 256 * 1024)
+
 # --- security --------------------------------------------------------------------------------
 # Production defaults are the safe ones; each can be relaxed through its variable (a local
 # HTTP run sets DJANGO_SECURE_SSL_REDIRECT=0, for example). With debug on, they are off.

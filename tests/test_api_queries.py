@@ -69,24 +69,25 @@ LISTS = [
     ("/api/v1/sources/", 3),
 ]
 DETAILS = [
+    # Each record first reads the data version (the response cache's key), then:
     # the event with its location; countries, topics, participations, their citations,
     # statements, their citations, relations both ways and their citations, announced and
     # discussed measures, citations
-    ("/api/v1/events/rubio-dar-phone-call-2025-04-07/", 14),
+    ("/api/v1/events/rubio-dar-phone-call-2025-04-07/", 15),
     # no relations or measures announced: their nested prefetches need no query
-    ("/api/v1/events/crowd-00/", 12),
+    ("/api/v1/events/crowd-00/", 13),
     # the participant with country and affiliation; members; citations
-    ("/api/v1/participants/us-department-of-state/", 3),
+    ("/api/v1/participants/us-department-of-state/", 4),
     # the country; citations
-    ("/api/v1/countries/pk/", 2),
+    ("/api/v1/countries/pk/", 3),
     # the topic with parent; children; citations
-    ("/api/v1/topics/trade/", 3),
+    ("/api/v1/topics/trade/", 4),
     # the measure with countries and announcing event; targets; discussing events; citations
-    ("/api/v1/tariff-measures/us-reciprocal-tariff-pakistan-29-percent-2025/", 4),
+    ("/api/v1/tariff-measures/us-reciprocal-tariff-pakistan-29-percent-2025/", 5),
     # the statement with event and speaker; citations
-    ("/api/v1/statements/state-department-on-rubio-dar-call/", 2),
+    ("/api/v1/statements/state-department-on-rubio-dar-call/", 3),
     # the source; citations joined with the records they support (and what their labels name)
-    ("/api/v1/sources/newsx-us-pakistan-talks-2025-04/", 2),
+    ("/api/v1/sources/newsx-us-pakistan-talks-2025-04/", 3),
     # aggregates (cold): the data version, then events by month and by year; by topic in one
     ("/api/v1/events/stats/?group_by=month", 3),
     ("/api/v1/events/stats/?group_by=topic", 2),
@@ -117,6 +118,45 @@ def test_it_shows_a_record_in_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(path)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("path", "queries"), DETAILS[:1] + LISTS[:1])
+def test_it_answers_a_repeated_read_from_the_response_cache(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries, path: str, queries: int
+) -> None:
+    cache.clear()
+    first = client.get(path)
+    with django_assert_num_queries(1):  # the data version
+        again = client.get(path)
+    assert (again.status_code, again.content) == (200, first.content)
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_the_response_cache_follows_the_data_version(client: Client, editor: Any) -> None:
+    path = "/api/v1/events/rubio-dar-phone-call-2025-04-07/"
+    list_path = "/api/v1/events/?page_size=100"
+    before, listed = client.get(path).json(), client.get(list_path).json()
+    editor.send("PATCH", path, {"title": "A new title"})
+    assert client.get(path).json()["title"] == "A new title" != before["title"]
+    assert "A new title" in [row["title"] for row in client.get(list_path).json()["results"]]
+    assert "A new title" not in [row["title"] for row in listed["results"]]
+
+
+def test_the_response_cache_keeps_each_host_its_links(client: Client, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["api.example.org", "mirror.example.net"]
+    path = "/api/v1/events/?page_size=1"
+    here = client.get(path, HTTP_HOST="api.example.org").json()
+    there = client.get(path, HTTP_HOST="mirror.example.net").json()
+    assert here["results"][0]["url"].startswith("http://api.example.org/")
+    assert there["results"][0]["url"].startswith("http://mirror.example.net/")
+
+
+def test_the_browsable_api_is_not_cached(client: Client) -> None:
+    client.get("/api/v1/events/", HTTP_ACCEPT="text/html")
+    again = client.get("/api/v1/events/", HTTP_ACCEPT="text/html")
+    assert again["Content-Type"].startswith("text/html")
+    assert b"csrfmiddlewaretoken" in again.content or b"<html" in again.content
 
 
 def test_it_counts_a_list_once_per_data_version(
