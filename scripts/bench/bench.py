@@ -464,15 +464,23 @@ def report(args: argparse.Namespace) -> int:
                     f"{deep_u:.2f} / {top_u:.2f} ms = {deep_u / top_u:.3f}"
                 )
         if "304" in by_key:
-            fresh = by_key["first25"]["results"]["service"]["rps"]
+            # The target compares a 304 (no list query) with a 200 that runs the list query:
+            # the service without its response cache. Against a cached 200, for information.
+            first25 = by_key["first25"]["results"]
+            fresh = first25.get("uncached", first25["service"])["rps"]
             cached = by_key["304"]["results"]["service"]["rps"]
             ok = cached >= 3 * fresh
             lines.append(
-                f"  {'met   ' if ok else 'MISSED'} 304 req/s / full 200 req/s (service)          "
+                f"  {'met   ' if ok else 'MISSED'} 304 req/s / 200 req/s running the list query "
                 f"{cached:.1f} / {fresh:.1f} = {cached / fresh:.3f} (>= 3)"
             )
             if not ok:
                 missed.append(f"{run['size']:,}: 304 at {cached / fresh:.2f}x the full response")
+            served = first25["service"]["rps"]
+            lines.append(
+                f"  (info) 304 req/s / cached 200 req/s (service)      "
+                f"{cached:.1f} / {served:.1f} = {cached / served:.3f}"
+            )
         stats = by_key.get("stats")
         if stats:
             ratio = stats["results"]["service"]["rps"] / stats["results"]["django"]["rps"]
@@ -508,6 +516,19 @@ def report(args: argparse.Namespace) -> int:
                 f"{result['p99_ms']:9.2f}   p50 {_ratio(result['p50_ms'], base['p50_ms'])} "
                 f"of {runs[0]['size']:,}"
             )
+        base_u = next(s for s in runs[0]["scenarios"] if s["key"] == "first25")["results"]
+        if "uncached" in base_u:
+            lines.append(f"  {'events':>10} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9}   (uncached)")
+            for run in runs:
+                result = next(s for s in run["scenarios"] if s["key"] == "first25")["results"][
+                    "uncached"
+                ]
+                lines.append(
+                    f"  {run['size']:>10,} {result['rps']:9.1f} {result['p50_ms']:9.2f} "
+                    f"{result['p99_ms']:9.2f}   p50 "
+                    f"{_ratio(result['p50_ms'], base_u['uncached']['p50_ms'])} "
+                    f"of {runs[0]['size']:,}"
+                )
         largest = next(s for s in runs[-1]["scenarios"] if s["key"] == "first25")["results"]
         ratio = largest["service"]["p50_ms"] / base["p50_ms"]
         ok = ratio <= 1.5
