@@ -10,10 +10,11 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz loadtest lint format schema setup data clean
+.PHONY: help run serve test fuzz loadtest lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
+	@echo "make serve  the same data served as in production: gunicorn, WhiteNoise, debug off"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
@@ -51,6 +52,11 @@ run: data
 	@echo ""
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# As production runs it (scripts/serve.sh): debug off, static files collected and served by
+# WhiteNoise, gunicorn with WEB_CONCURRENCY workers x GUNICORN_THREADS threads on HOST:PORT.
+serve: data
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
 test: $(VENV)/.requirements-dev
 	$(BIN)/pytest
 
@@ -62,7 +68,12 @@ fuzz: $(VENV)/.requirements-dev
 # Serve as in production (gunicorn, a PostgreSQL database of its own, debug off) and load it for
 # 30 s: wrk on 64 connections (installed from Debian if missing) plus concurrent editor writes.
 # Exits 1 on any unexpected status or lost write. Needs PostgreSQL on 127.0.0.1:5432.
-loadtest: $(VENV)/.requirements-dev
+load# As production runs it (scripts/serve.sh): debug off, static files collected and served by
+# WhiteNoise, gunicorn with WEB_CONCURRENCY workers x GUNICORN_THREADS threads on HOST:PORT.
+serve: data
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+test: $(VENV)/.requirements-dev
 	bash scripts/loadtest/run.sh
 
 lint: $(VENV)/.requirements-dev
