@@ -144,6 +144,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from gunicorn, before anything else looks at the request.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A write request reads from the primary database too (events/routers.py).
+    "events.routers.PrimaryForWritesMiddleware",
     # 503 instead of 500 while the database is unreachable (outermost: sessions need it too).
     "events.middleware.DatabaseUnavailableMiddleware",
     # Before CommonMiddleware, so that CORS headers reach every response, redirects included.
@@ -182,6 +184,18 @@ TEMPLATES = [
 WSGI_APPLICATION = "policyapi.wsgi.application"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+# Read replicas: each URL of DATABASE_REPLICA_URLS becomes an alias (replica1, replica2, ...).
+# events/routers.py sends reads to them and writes, reads inside a transaction and every query
+# of a write request to the primary ("default"). Under test, a replica is the test database
+# itself (TEST MIRROR), as streaming replication would make it.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = parse_database(_url, f"DATABASE_REPLICA_URLS ({_alias})")
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["events.routers.PrimaryReplicaRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
