@@ -68,12 +68,7 @@ fuzz: $(VENV)/.requirements-dev
 # Serve as in production (gunicorn, a PostgreSQL database of its own, debug off) and load it for
 # 30 s: wrk on 64 connections (installed from Debian if missing) plus concurrent editor writes.
 # Exits 1 on any unexpected status or lost write. Needs PostgreSQL on 127.0.0.1:5432.
-load# As production runs it (scripts/serve.sh): debug off, static files collected and served by
-# WhiteNoise, gunicorn with WEB_CONCURRENCY workers x GUNICORN_THREADS threads on HOST:PORT.
-serve: data
-	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
-
-test: $(VENV)/.requirements-dev
+loadtest: $(VENV)/.requirements-dev
 	bash scripts/loadtest/run.sh
 
 lint: $(VENV)/.requirements-dev
