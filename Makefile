@@ -10,10 +10,11 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz loadtest bench lint format schema setup data clean
+.PHONY: help run serve test fuzz loadtest bench lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
+	@echo "make serve  the same data served as in production: gunicorn, WhiteNoise, debug off"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
@@ -51,6 +52,11 @@ run: data
 	@echo "      $(BIN)/python manage.py createsuperuser"
 	@echo ""
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# As production runs it (scripts/serve.sh): debug off, static files collected and served by
+# WhiteNoise, gunicorn with WEB_CONCURRENCY workers x GUNICORN_THREADS threads on HOST:PORT.
+serve: data
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 test: $(VENV)/.requirements-dev
 	$(BIN)/pytest

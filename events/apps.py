@@ -9,7 +9,9 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from simple_history.signals import post_create_historical_record
 
-        from . import changes
+        from . import changes, logs
+
+        logs.tag_records_with_request_id()
 
         # Every change-history entry also feeds the change feed (see events/changes.py).
         post_create_historical_record.connect(

@@ -1,12 +1,69 @@
-"""Request-body size limit for the API."""
+"""Request logging and ids, the request-body size limit, and 503 while the database is away."""
 
+import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
+from . import logs
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
+
+request_logger = logging.getLogger("policyapi.requests")
+
+
+def logged_user(request: HttpRequest) -> str | None:
+    """The username of the request's authenticated user, if the request looked it up.
+
+    A user nobody asked for (a request whose view never read it) stays unread, so that logging
+    adds no query to a request."""
+    user = request.__dict__.get("user")
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):  # type: ignore[attr-defined]
+        return None
+    return user.get_username() if user.is_authenticated else None
+
+
+class RequestLogMiddleware:
+    """One log line per request, and a request id on the request, the response and the logs.
+
+    Outermost, so that every response (a redirect to HTTPS, a static file, a 503) has the
+    `X-Request-ID` header and a log line. The id is the client's `X-Request-ID` when it is short
+    and plain (events/logs.py), otherwise a new one; either way the response names it, so a
+    client reporting a problem can quote the id that finds its log lines.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = logs.choose_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = logs.request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = logged_user(request)
+            request_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "query": request.META.get("QUERY_STRING", ""),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user": user,
+                },
+            )
+            return response
+        finally:
+            logs.request_id.reset(token)
 
 
 class RequestSizeLimitMiddleware:

@@ -138,11 +138,28 @@ def _add_links(result: dict[str, Any]) -> None:
         result["paths"][path][method]["responses"]["201"]["links"] = links
 
 
+def _require_response_fields(schemas: dict[str, Any]) -> None:
+    """Every field of a response body is always there (null or empty when it has no value).
+
+    drf-spectacular marks a field optional in responses too when it is optional in requests (a
+    model field with a default or blank=True); a generated client then types it as possibly
+    missing (`str | Unset`) and every caller has to handle a case that never happens. Request
+    bodies (`...Request`, `Patched...`) keep their optional fields; a problem's `errors` is only
+    there for a 400.
+    """
+    for name, component in schemas.items():
+        if name.endswith("Request") or name.startswith("Patched") or name == "Problem":
+            continue
+        if "properties" in component:
+            component["required"] = list(component["properties"])
+
+
 def finish_schema(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    _require_response_fields(result["components"]["schemas"])
     _add_links(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, methods in result.get("paths", {}).items():
@@ -214,7 +231,12 @@ def _constrain(path: str, parameter: dict[str, Any]) -> None:
     if name == "page_size" and path in PAGE_SIZE_LIMITS:
         schema["maximum"] = PAGE_SIZE_LIMITS[path]
     if schema.get("type") == "array":
-        schema["minItems"], schema["maxItems"] = 1, 100
+        # A repeated parameter (explode) with no items is the parameter left out, which every
+        # list allows; minItems there would only make Swagger UI's "Try it out" refuse a field
+        # the user cleared. A comma-joined one with no items would be sent empty: a 400.
+        if parameter.get("explode", True) is False:
+            schema["minItems"] = 1
+        schema["maxItems"] = 100
         schema["items"].update(ITEM_CONSTRAINTS.get(name, {}))
         if schema["items"].get("type") == "string" and "enum" not in schema["items"]:
             schema["items"].setdefault("pattern", NOT_BLANK)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -69,6 +69,7 @@ from .pagination import PageNumberOnlyPagination
 from .parsers import JSONParser
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
 from .renderers import JSONRenderer, dumps
+from .routers import read_connection
 from .serializers import HistoryEntrySerializer
 from .throttling import AuthRateThrottle
 
@@ -227,7 +228,8 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         def answer() -> Response:
             queryset = self.filter_queryset(self.get_queryset())
             page = self.paginate_queryset(queryset.values(*columns))
-            with connection.cursor() as cursor:
+            # The page's related rows come from the database its rows came from (a replica).
+            with connections[queryset.db].cursor() as cursor:
                 rows = build(cursor, page, self.links())
             return self.get_paginated_response(rows)
 
@@ -324,14 +326,14 @@ class EventViewSet(RecordViewSet):
         return self.fast_list(request, fast.EVENT_COLUMNS, fast.event_rows)
 
     def detail_data(self, instance: Model) -> Any:
-        with connection.cursor() as cursor:
+        with read_connection(Event).cursor() as cursor:
             return fast.event_detail(cursor, instance.slug, self.links())  # type: ignore[attr-defined]
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         StrictFilterBackend().check_parameters(request, self)
 
         def answer() -> Response:
-            with connection.cursor() as cursor:
+            with read_connection(Event).cursor() as cursor:
                 data = fast.event_detail(cursor, self.kwargs["slug"], self.links())
             if data is None:
                 raise not_found(Event, "slug", self.kwargs["slug"])

@@ -66,7 +66,11 @@ def env_rate(name: str, default: str) -> str:
 
 def env_database(name: str, default: str) -> dict[str, Any]:
     """Parse a database URL (sqlite:/// or postgres://) into a Django DATABASES entry."""
-    url = os.environ.get(name) or default
+    return parse_database(os.environ.get(name) or default, name)
+
+
+def parse_database(url: str, name: str) -> dict[str, Any]:
+    """A Django DATABASES entry for a URL; `name` says where the URL came from in errors."""
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url))
     except (ValueError, KeyError) as exc:
@@ -135,7 +139,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id and one log line for every request (outermost, so nothing escapes it).
+    "events.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from gunicorn, before anything else looks at the request.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A write request reads from the primary database too (events/routers.py).
+    "events.routers.PrimaryForWritesMiddleware",
     # 503 instead of 500 while the database is unreachable (outermost: sessions need it too).
     "events.middleware.DatabaseUnavailableMiddleware",
     # Before CommonMiddleware, so that CORS headers reach every response, redirects included.
@@ -175,6 +185,18 @@ WSGI_APPLICATION = "policyapi.wsgi.application"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 
+# Read replicas: each URL of DATABASE_REPLICA_URLS becomes an alias (replica1, replica2, ...).
+# events/routers.py sends reads to them and writes, reads inside a transaction and every query
+# of a write request to the primary ("default"). Under test, a replica is the test database
+# itself (TEST MIRROR), as streaming replication would make it.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = parse_database(_url, f"DATABASE_REPLICA_URLS ({_alias})")
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["events.routers.PrimaryReplicaRouter"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,7 +210,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` gathers the admin's, Swagger UI's and ReDoc's files here; WhiteNoise serves
+# them from gunicorn (`make serve`).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Production names each file by its content hash (base.1a2b3c.css) and keeps gzip copies beside
+# them, so WhiteNoise can let browsers and CDNs cache them for a year and send them compressed.
+# That needs `collectstatic` first, which the development server and the tests do without.
+STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -358,4 +394,29 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # Writes come from editors' own tools and the same-origin docs, not from other sites.
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["ETag"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID"]
+
+# --- logs --------------------------------------------------------------------------------------
+# Every record is one JSON line on stderr (events/logs.py): one per request from
+# policyapi.requests, and errors with their traceback and the id of the request they belong to.
+# LOG_LEVEL=WARNING keeps the errors and drops the per-request lines.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r} is not a level: DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "events.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "policyapi": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        # 5xx with their traceback; 4xx are in the request lines already.
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        # Each request already has our line; the development server's own line is a repeat.
+        "django.server": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}

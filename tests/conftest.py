@@ -2,12 +2,24 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
+
+# A read replica alias for the routing tests (tests/test_routers.py): a second connection to
+# the test database, as DATABASE_REPLICA_URLS would configure one. No read goes to it unless a
+# test names it in DATABASE_REPLICAS.
+settings.DATABASES.setdefault(
+    "replica1",
+    {
+        **settings.DATABASES["default"],
+        "TEST": {**settings.DATABASES["default"].get("TEST", {}), "MIRROR": "default"},
+    },
+)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +33,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         call_command("loaddata", "article", verbosity=0)
         for connection in connections.all():
+            if connection.settings_dict["TEST"]["MIRROR"]:
+                continue  # the same database as the one it mirrors
             connection._test_serialized_contents = (  # type: ignore[attr-defined]
                 connection.creation.serialize_db_to_string()
             )

@@ -58,12 +58,16 @@ def test_it_types_every_filter(generated: str) -> None:
     }
     assert parameters["date_from"]["schema"] == {"type": "string", "format": "date"}
     assert parameters["updated_since"]["schema"] == {"type": "string", "format": "date-time"}
+    # A repeated parameter with no items is the parameter left out (no minItems, which would
+    # make Swagger UI refuse a cleared field); a comma-joined one would be sent empty: a 400.
     assert parameters["country"]["schema"] == {
         "type": "array",
         "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-        "minItems": 1,
         "maxItems": 100,
     }
+    assert parameters["country"]["explode"] is True
+    assert parameters["ordering"]["explode"] is False
+    assert parameters["ordering"]["schema"]["minItems"] == 1
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert parameters["q"]["schema"] == {
         "type": "string",

@@ -1,0 +1,260 @@
+"""The docs and the admin as their users see them: headless Chromium (Selenium with Debian's
+chromedriver) against a live server.
+
+Every page must load everything from the server itself: each test records the browser's network
+requests and fails on any URL of another origin. Screenshots go to $BROWSER_SCREENSHOTS (a
+temporary directory by default; `BROWSER_SCREENSHOTS=docs/screenshots` refreshes the README's).
+
+Without Chromium and chromedriver these tests are skipped, unless REQUIRE_BROWSER=1 (as in CI),
+which makes the missing browser a failure.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.contrib.auth.models import User
+from django.test import Client
+
+from events.models import Event
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 30  # seconds for a page to render; generous for a loaded 2-core CI machine
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def require_browser() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        reason = (
+            f"browser tests need headless Chromium: {' and '.join(missing)} not found "
+            "(apt-get install chromium chromium-driver, or set CHROMIUM / CHROMEDRIVER)"
+        )
+        if os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes", "on"}:
+            pytest.fail(f"REQUIRE_BROWSER is set, but {reason}")
+        pytest.skip(reason)
+
+
+class Browser:
+    """A headless Chromium session that remembers every URL it requested."""
+
+    def __init__(self, screenshots: Path) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",  # CI runs as root
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            # Chromium's own traffic (updates, sync, field trials) is not the page's; without
+            # these flags it tries to reach Google's hosts.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--window-size=1400,1000",
+        ):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        self.screenshots = screenshots
+        self.sent: dict[str, str] = {}  # request id: URL
+        self.blocked: dict[str, str] = {}  # request id: why the browser did not send it
+
+    def get(self, url: str) -> None:
+        self.driver.get(url)
+
+    def wait_for(self, css: str, *, count: int = 1) -> list[Any]:
+        """The elements matching `css`, once there are at least `count` of them."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, WAIT).until(
+            lambda d: (
+                (found := d.find_elements(By.CSS_SELECTOR, css)) and len(found) >= count and found
+            )
+        )
+
+    def requests(self) -> list[str]:
+        """Every URL the browser requested so far, less those it refused to send itself (a
+        Content-Security-Policy block never leaves the browser)."""
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            params = message.get("params", {})
+            if message["method"] == "Network.requestWillBeSent":
+                self.sent[params["requestId"]] = params["request"]["url"]
+            elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
+                self.blocked[params["requestId"]] = params["blockedReason"]
+        return [url for request, url in self.sent.items() if request not in self.blocked]
+
+    def assert_same_origin(self, origin: str) -> None:
+        # data: URIs (Swagger UI's icons) are part of the page, not requests to anyone.
+        foreign = [
+            url
+            for url in self.requests()
+            if not url.startswith((origin + "/", "data:", "blob:", "about:"))
+        ]
+        assert foreign == [], f"requests outside {origin}: {foreign}"
+
+    def screenshot(self, name: str) -> Path:
+        path = self.screenshots / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+
+@pytest.fixture
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    require_browser()
+    screenshots = Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    screenshots.mkdir(parents=True, exist_ok=True)
+    browser = Browser(screenshots)
+    try:
+        yield browser
+    finally:
+        browser.driver.quit()
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    schema = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    return {
+        (method.upper(), path)
+        for path, methods in schema["paths"].items()
+        for method in methods
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+def test_swagger_ui_renders_every_operation_of_every_resource(
+    browser: Browser, live_server: Any
+) -> None:
+    browser.get(f"{live_server.url}/api/v1/docs/")
+    operations = schema_operations()
+    blocks = browser.wait_for(".opblock", count=len(operations))
+    shown = {
+        (
+            block.find_element("css selector", ".opblock-summary-method").text,
+            block.find_element("css selector", ".opblock-summary-path").get_attribute("data-path"),
+        )
+        for block in blocks
+    }
+    assert shown == operations
+    tags = {t.get_attribute("data-tag") for t in browser.wait_for("h3.opblock-tag")}
+    assert {"events", "participants", "countries", "topics", "tariff-measures"} <= tags
+    assert {"statements", "sources", "changes"} <= tags
+    browser.screenshot("swagger-ui")
+    browser.assert_same_origin(live_server.url)
+
+
+def test_swagger_ui_try_it_out_lists_the_events_of_a_country(
+    browser: Browser, live_server: Any
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{live_server.url}/api/v1/docs/#/events/events_list")
+    [operation] = browser.wait_for("#operations-events-events_list")
+    if not operation.find_elements("css selector", ".parameters"):
+        operation.find_element("css selector", ".opblock-summary").click()
+    browser.wait_for("#operations-events-events_list tr[data-param-name='country'] input")
+    # "Try it out" starts with each parameter's example filled in: keep only the country.
+    for row in operation.find_elements("css selector", "tr[data-param-name]"):
+        name = row.get_attribute("data-param-name")
+        for remove in row.find_elements("css selector", "button.json-schema-form-item-remove"):
+            if name != "country":
+                remove.click()
+        for field in row.find_elements("css selector", "input"):
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(Keys.DELETE)
+            if name == "country":
+                field.send_keys("PK")
+        for select in row.find_elements("css selector", "select"):
+            choice = Select(select)
+            choice.deselect_all()
+            if name == "ordering":
+                # Sent comma-joined, so it cannot be left empty: the default order, newest first.
+                choice.select_by_value("-date")
+    operation.find_element("css selector", "button.execute").click()
+
+    live = "#operations-events-events_list .live-responses-table"
+    [status] = browser.wait_for(f"{live} tbody .response-col_status")
+    [url] = browser.wait_for("#operations-events-events_list .request-url pre")
+    # The response body, then its headers.
+    body = browser.wait_for(f"{live} tbody .response-col_description .microlight")[0]
+    assert status.text == "200"
+    assert url.text == f"{live_server.url}/api/v1/events/?country=PK&ordering=-date"
+    shown = json.loads(body.text)
+    expected = Client().get("/api/v1/events/?country=PK").json()
+    assert shown["count"] == expected["count"] == 4
+    assert [e["slug"] for e in shown["results"]] == [e["slug"] for e in expected["results"]]
+    assert all("PK" in e["countries"] for e in shown["results"])
+    browser.screenshot("swagger-ui-try-it-out")
+    browser.assert_same_origin(live_server.url)
+
+
+def test_redoc_renders_the_reference(browser: Browser, live_server: Any) -> None:
+    browser.get(f"{live_server.url}/api/v1/redoc/")
+    browser.wait_for("[data-section-id='tag/events']")
+    operations = browser.wait_for("[data-section-id^='operation/']", count=len(schema_operations()))
+    assert len(operations) == len(schema_operations())
+    [heading] = browser.wait_for("[data-section-id='operation/events_list'] h2")
+    assert heading.text == "List events"
+    menu = browser.driver.find_element("css selector", ".menu-content").text
+    assert {"events", "participants", "countries", "topics", "tariff-measures"} <= set(
+        menu.splitlines()
+    )
+    browser.screenshot("redoc")
+    browser.assert_same_origin(live_server.url)
+    # Redocly's logo (see the template) is one the browser refused to fetch.
+    blocked = {browser.sent[r]: why for r, why in browser.blocked.items()}
+    assert blocked == {"https://cdn.redoc.ly/redoc/logo-mini.svg": "csp"}
+
+
+def test_an_editor_changes_an_event_title_in_the_admin_and_sees_it_in_history_and_api(
+    browser: Browser, live_server: Any
+) -> None:
+    User.objects.create_superuser("curator", "curator@example.org", "correct-horse-9")
+    event = Event.objects.get(slug="rubio-dar-phone-call-2025-04-07")
+    old_title = event.title
+    new_title = "Rubio and Dar speak by phone on tariffs and critical minerals"
+
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/")
+    browser.wait_for("#id_username")[0].send_keys("curator")
+    browser.wait_for("#id_password")[0].send_keys("correct-horse-9")
+    browser.wait_for("input[type=submit]")[0].click()
+    browser.wait_for("#site-name")
+    assert "Site administration" in browser.driver.title
+
+    browser.get(f"{live_server.url}/admin/events/event/{event.pk}/change/")
+    [title] = browser.wait_for("#id_title")
+    assert title.get_attribute("value") == old_title
+    title.clear()
+    title.send_keys(new_title)
+    browser.screenshot("admin-event")
+    browser.wait_for("input[name=_save]")[0].click()
+    [message] = browser.wait_for(".messagelist .success")
+    assert new_title in message.text
+
+    browser.get(f"{live_server.url}/admin/events/event/{event.pk}/history/")
+    [history] = browser.wait_for("#change-history")
+    newest = history.find_elements("css selector", "tbody tr")[0].text
+    assert "Title:" in newest
+    assert old_title in newest
+    assert new_title in newest
+    assert "curator" in newest
+    browser.screenshot("admin-history")
+
+    browser.get(f"{live_server.url}/api/v1/events/{event.slug}/?format=json")
+    shown = json.loads(browser.wait_for("pre, body")[0].text)
+    assert shown["title"] == new_title
+    browser.assert_same_origin(live_server.url)
