@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, connection, connections, transaction
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
@@ -53,6 +53,7 @@ from .filters import (
     topic_and_descendants,
 )
 from .models import (
+    CameoCode,
     Change,
     Citation,
     Country,
@@ -284,7 +285,12 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
 def event_list_queryset() -> QuerySet[Event]:
     # The rows' columns and what they embed are read by events/fast.py: three queries for the
     # whole page (countries, topics, participations with participants), not three per row.
-    return Event.objects.all()
+    # The CAMEO label is a subquery of the rows' own query: no query of its own.
+    return Event.objects.annotate(cameo_label=cameo_label_subquery())
+
+
+def cameo_label_subquery() -> Subquery:
+    return Subquery(CameoCode.objects.filter(code=OuterRef("cameo_code")).values("label")[:1])
 
 
 STATS_GROUPS = ["month", "event_type", "topic", "country"]

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ..models import (
+    CameoCode,
     Change,
     ChangeKind,
     Citation,
@@ -133,6 +134,21 @@ class EventParticipantSerializer(serializers.Serializer[Participation]):
     role = serializers.ChoiceField(choices=Participation.Role.choices)
 
 
+CAMEO_LABEL_HELP = (
+    "The CAMEO codebook's description of `cameo_code`; null until the codebook is loaded "
+    "(`python manage.py load_cameo`)."
+)
+
+
+def cameo_label(event: Event) -> str | None:
+    """The label of the event's CAMEO code: annotated by the list's queryset (one query for the
+    page, events/views.py), else looked up."""
+    if hasattr(event, "cameo_label"):
+        label: str | None = event.cameo_label
+        return label
+    return CameoCode.objects.filter(code=event.cameo_code).values_list("label", flat=True).first()
+
+
 class EventListSerializer(serializers.ModelSerializer[Event]):
     url = _url("event-detail", lookup_field="slug")
     location_country = serializers.CharField(
@@ -143,6 +159,7 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
     participants = EventParticipantSerializer(
         source="participations", many=True, help_text="Who took part, and in what role."
     )
+    cameo_label = serializers.SerializerMethodField(help_text=CAMEO_LABEL_HELP)
 
     class Meta:
         model = Event
@@ -153,6 +170,7 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
             "summary",
             "event_type",
             "cameo_code",
+            "cameo_label",
             "start_date",
             "end_date",
             "date_precision",
@@ -162,6 +180,9 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
             "participants",
             "updated_at",
         ]
+
+    def get_cameo_label(self, event: Event) -> str | None:
+        return cameo_label(event)
 
 
 class ParticipationSerializer(serializers.ModelSerializer[Participation]):
@@ -239,6 +260,7 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
         many=True, help_text="Tariff measures discussed in this event."
     )
     citations = CitationSerializer(many=True)
+    cameo_label = serializers.SerializerMethodField(help_text=CAMEO_LABEL_HELP)
 
     class Meta:
         model = Event
@@ -249,6 +271,7 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
             "summary",
             "event_type",
             "cameo_code",
+            "cameo_label",
             "start_date",
             "end_date",
             "date_precision",
@@ -265,6 +288,9 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
             "created_at",
             "updated_at",
         ]
+
+    def get_cameo_label(self, event: Event) -> str | None:
+        return cameo_label(event)
 
     @extend_schema_field(RelatedEventSerializer(many=True))
     def get_related_events(self, event: Event) -> list[dict[str, Any]]:
