@@ -22,7 +22,9 @@ from .models import CAMEO_PATTERN
 HEADER = ("CAMEOEVENTCODE", "EVENTDESCRIPTION")
 QUAD_CLASSES = frozenset({"1", "2", "3", "4"})
 # `<label><code>:[<Goldstein score>] <label>`: a line of the GDELT Goldstein file run in.
-RUN_IN = re.compile(r"^(?P<label>.*[^\d\s])\s*(?P<code>\d{2,4}):\[-?\d+(?:\.\d+)?\]\s*(?P<extra>.+)$")
+RUN_IN = re.compile(
+    r"^(?P<label>.*[^\d\s])\s*(?P<code>\d{2,4}):\[-?\d+(?:\.\d+)?\]\s*(?P<extra>.+)$"
+)
 # Latin-1 Supplement letters and symbols, and U+FFFD: in an English codebook they are what
 # UTF-8 or Mac Roman text decoded with the wrong character set looks like ("Ò", "Ã©").
 MISDECODED = re.compile("[\u0080-\u00ff\ufffd]")
@@ -79,8 +81,7 @@ def parse(data: bytes) -> Codebook:
 def _add(book: Codebook, number: int, code: str, label: str) -> None:
     if not re.match(CAMEO_PATTERN, code):
         book.errors.append(
-            f"line {number}: {code!r} is not a CAMEO event code (01 to 20, then up to two "
-            "digits)."
+            f"line {number}: {code!r} is not a CAMEO event code (01 to 20, then up to two digits)."
         )
     elif MISDECODED.search(label):
         book.errors.append(
