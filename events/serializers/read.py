@@ -21,12 +21,20 @@ from ..models import (
     ChangeKind,
     Citation,
     Country,
+    DatePrecision,
     Event,
     EventRelation,
+    EventType,
+    MeasureStatus,
+    MeasureType,
     Participant,
+    ParticipantKind,
     Participation,
+    ParticipationRole,
+    RelationType,
     Source,
     Statement,
+    StatementKind,
     TariffMeasure,
     Topic,
 )
@@ -661,3 +669,35 @@ class ChangePageSerializer(serializers.Serializer[Any]):
     has_more = serializers.BooleanField(help_text="Whether `next` has more changes right now.")
     next = serializers.URLField(help_text="Where to read on (now, or later for new changes).")
     results = ChangeSerializer(many=True)
+
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+
+def _vocabulary(name: str, choices: Any) -> type[serializers.Serializer[Any]]:
+    """One value of a controlled set: the value (an enum in the schema), label, description."""
+    fields = {
+        "value": serializers.ChoiceField(choices=choices.choices),
+        "label": serializers.CharField(),
+        "description": serializers.CharField(),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+class EventTypeValueSerializer(_vocabulary("EventTypeValueBase", EventType)):  # type: ignore[misc]
+    cameo_code = serializers.CharField(help_text="The CAMEO event code usually given.")
+    cameo_label = serializers.CharField(
+        allow_null=True, help_text="Its codebook label; null until the codebook is loaded."
+    )
+
+
+class VocabulariesSerializer(serializers.Serializer[Any]):
+    event_types = EventTypeValueSerializer(many=True)
+    participation_roles = _vocabulary("ParticipationRoleValue", ParticipationRole)(many=True)
+    measure_types = _vocabulary("MeasureTypeValue", MeasureType)(many=True)
+    measure_statuses = _vocabulary("MeasureStatusValue", MeasureStatus)(many=True)
+    date_precisions = _vocabulary("DatePrecisionValue", DatePrecision)(many=True)
+    statement_kinds = _vocabulary("StatementKindValue", StatementKind)(many=True)
+    relation_types = _vocabulary("RelationTypeValue", RelationType)(many=True)
+    participant_kinds = _vocabulary("ParticipantKindValue", ParticipantKind)(many=True)
+    source_body_kinds = _vocabulary("SourceBodyKindValue", Source.BodyKind)(many=True)
