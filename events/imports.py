@@ -34,6 +34,11 @@ class Problem:
     field: str
     message: str
 
+    def sort_key(self) -> tuple[str, int, str]:
+        """Files in name order, each from its first line or record to its last."""
+        number = self.location.rpartition(" ")[2]
+        return (self.file, int(number) if number.isdigit() else 0, self.field)
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.location}" if self.location else self.file
         return (
@@ -116,8 +121,9 @@ def resource_of(path: Path, named: str | None) -> Resource | None:
     return RESOURCES.get(name)
 
 
-def read_file(path: Path, resource_name: str | None = None) -> list[Item]:
-    """The records of one file (raises FileProblems)."""
+def read_file(path: Path, resource_name: str | None = None) -> tuple[list[Item], list[Problem]]:
+    """The well-formed records of one file, and the problems of the others (raises
+    FileProblems when nothing in the file can be read)."""
     label = str(path)
     kind = formats.EXTENSIONS.get(path.suffix.lower())
     if kind is None:
@@ -151,7 +157,9 @@ def _unknown_resource(label: str) -> Problem:
     )
 
 
-def _read_json(label: str, text: str, resource: Resource | None) -> list[Item]:
+def _read_json(
+    label: str, text: str, resource: Resource | None
+) -> tuple[list[Item], list[Problem]]:
     try:
         document = _json_loads(text)
     except json.JSONDecodeError as error:
@@ -191,12 +199,10 @@ def _read_json(label: str, text: str, resource: Resource | None) -> list[Item]:
             items.append(Item(resource, label, f"record {number}", record))
         else:
             problems.append(Problem(label, f"record {number}", "", "Expected a JSON object."))
-    if problems:
-        raise FileProblems(problems)
-    return items
+    return items, problems
 
 
-def _read_ndjson(label: str, text: str, resource: Resource) -> list[Item]:
+def _read_ndjson(label: str, text: str, resource: Resource) -> tuple[list[Item], list[Problem]]:
     items, problems = [], []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -211,12 +217,10 @@ def _read_ndjson(label: str, text: str, resource: Resource) -> list[Item]:
             items.append(Item(resource, label, f"line {number}", record))
         else:
             problems.append(Problem(label, f"line {number}", "", "Expected a JSON object."))
-    if problems:
-        raise FileProblems(problems)
-    return items
+    return items, problems
 
 
-def _read_csv(label: str, text: str, resource: Resource) -> list[Item]:
+def _read_csv(label: str, text: str, resource: Resource) -> tuple[list[Item], list[Problem]]:
     reader = formats.read_csv(text)
     fields = resource.serializer().fields
     items, problems = [], []
@@ -263,20 +267,21 @@ def _read_csv(label: str, text: str, resource: Resource) -> list[Item]:
                 )
                 continue
             record: dict[str, Any] = {}
+            cells_read = True
             for name, text_ in zip(header, row, strict=True):
                 try:
                     value = formats.parse_cell(fields[name], name, text_)
                 except formats.CellError as error:
                     problems.append(Problem(label, location, name, str(error)))
+                    cells_read = False
                     continue
                 if value is not ...:
                     record[name] = value
-            items.append(Item(resource, label, location, record))
+            if cells_read:
+                items.append(Item(resource, label, location, record))
     except formats.csv.Error as error:
         problems.append(Problem(label, f"line {reader.line_num}", "", f"Not valid CSV: {error}."))
-    if problems:
-        raise FileProblems(problems)
-    return items
+    return items, problems
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -359,7 +364,11 @@ class Importer:
             return None
         return item.resource.model._default_manager.filter(**{item.resource.key: key}).first()
 
-    def write(self, item: Item, data: dict[str, Any], *, count: bool = True) -> None:
+    def write(
+        self, item: Item, data: dict[str, Any], *, count: bool = True, new: bool = False
+    ) -> None:
+        """Validate and write one record; `new`: created by this import's first step (a
+        record in a cycle), so counted as created."""
         resource = item.resource
         counts = self.report.counts[resource.name]
         instance = self.existing(item)
@@ -371,7 +380,7 @@ class Importer:
         if instance is not None:
             stored = formats.ordered(formats.shape(serializer, _fresh(resource, instance)))
             if stored == formats.canonical(serializer, serializer.validated_data):
-                counts["unchanged"] += count
+                counts["created" if new else "unchanged"] += count
                 return
         try:
             with transaction.atomic():
@@ -384,7 +393,7 @@ class Importer:
             self.problem(item, {"non_field_errors": [f"The database refused it: {error}"]})
             counts["failed"] += count
             return
-        counts["updated" if instance is not None else "created"] += count
+        counts["updated" if instance is not None and not new else "created"] += count
 
 
 def _fresh(resource: Resource, instance: Any) -> Any:
@@ -405,9 +414,12 @@ def run(
     items: list[Item] = []
     for path in paths:
         try:
-            items += read_file(path, resource)
+            read, problems = read_file(path, resource)
         except FileProblems as error:
             report.problems += error.problems
+            continue
+        items += read
+        report.problems += problems
     first: dict[tuple[str, str], Item] = {}
     unique: list[Item] = []
     for item in items:
@@ -434,6 +446,7 @@ def run(
             _write_all(importer, unique, progress)
         if report.problems or dry_run:
             transaction.set_rollback(True)
+    report.problems.sort(key=Problem.sort_key)
     return report
 
 
@@ -444,12 +457,14 @@ def _write_all(
         group, cyclic = dependency_order([i for i in unique if i.resource.name == name])
         # Records that name each other in a cycle are written first without the
         # references that close it, then again in full.
+        new: set[int] = set()
         for index in sorted(cyclic):
             item = group[index]
             instance = importer.existing(item)
             partial = dict(item.data)
             for ref in item.resource.self_refs:
                 if instance is None:
+                    new.add(id(item))
                     partial.pop(ref, None)
                 else:
                     partial[ref] = formats.shape(
@@ -457,6 +472,6 @@ def _write_all(
                     )[ref]
             importer.write(item, partial, count=False)
         for item in group:
-            importer.write(item, item.data)
+            importer.write(item, item.data, new=id(item) in new)
             if progress is not None:
                 progress(1)
