@@ -67,7 +67,12 @@ def empty_the_database() -> None:
 def import_files(*paths: Path, user: str = "importer", **options: Any) -> str:
     out = io.StringIO()
     call_command(
-        "import_data", *[str(p) for p in paths], user=user, stdout=out, stderr=io.StringIO(), **options
+        "import_data",
+        *[str(p) for p in paths],
+        user=user,
+        stdout=out,
+        stderr=io.StringIO(),
+        **options,
     )
     return out.getvalue()
 
@@ -311,7 +316,7 @@ def test_an_unknown_reference_names_the_field_of_the_nested_record(
 
     assert str(raised.value).splitlines()[1:] == [
         f"{path}:line 1: participations[0].participant: No participant has the slug 'nobody'.",
-        f"{path}:line 1: participations[0].role: \"host\" is not a valid choice.",
+        f'{path}:line 1: participations[0].role: "host" is not a valid choice.',
         f"{path}:line 2: citations[0].excerpt: The excerpt does not occur verbatim in the "
         "source's body.",
     ]
