@@ -10,7 +10,7 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz loadtest lint format schema setup data clean
+.PHONY: help run test fuzz loadtest export-memory lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
+	@echo "make export-memory  peak memory of a worker exporting 1,000,000 events (PostgreSQL)"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
@@ -64,6 +65,12 @@ fuzz: $(VENV)/.requirements-dev
 # Exits 1 on any unexpected status or lost write. Needs PostgreSQL on 127.0.0.1:5432.
 loadtest: $(VENV)/.requirements-dev
 	bash scripts/loadtest/run.sh
+
+# Peak memory of a gunicorn worker streaming the events export of EVENTS synthetic events, on a
+# PostgreSQL database the run creates and drops. Fails above 150 MB. Needs PostgreSQL on
+# 127.0.0.1:5432 with trust auth.
+export-memory: $(VENV)/.requirements-dev
+	$(BIN)/python scripts/export_memory.py --events $${EVENTS:-1000000}
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

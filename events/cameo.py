@@ -45,8 +45,8 @@ def parse(data: bytes) -> Codebook:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        book.errors.append(f"line {line}: not UTF-8 text (byte {error.start}).")
+        at = data[: error.start].count(b"\n") + 1
+        book.errors.append(f"line {at}: not UTF-8 text (byte {error.start}).")
         return book
     first_line = True
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -84,7 +84,7 @@ class Resource:
 
     @property
     def columns(self) -> list[str]:
-        return [name for name in self.serializer().fields if name not in OMITTED]
+        return [name for name, _ in self.serializer().fields.items() if name not in OMITTED]
 
     def queryset(self, records: QuerySet[Any] | None = None) -> QuerySet[Any]:
         """The records (all by default), with what their file shape reads joined or
@@ -364,7 +364,8 @@ def parse_cell(field: serializers.Field, name: str, text: str) -> Any:
     return text
 
 
-def read_csv(text: str) -> "csv._reader":
+def read_csv(text: str) -> Any:
+    """A csv.reader over the text (its `line_num` says where each row ends)."""
     return csv.reader(io.StringIO(text, newline=""))
 
 

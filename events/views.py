@@ -315,10 +315,8 @@ class ExportMixin:
     """The `export` action's format: `?format=` names one of EXPORT_FORMATS (another value is a
     400 naming the parameter, not DRF's 404), else `Accept` chooses, NDJSON by default."""
 
-    action: str | None
-
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        if self.action == "export":
+        if getattr(self, "action", None) == "export":
             values = request.query_params.getlist("format")
             if len(values) > 1 or any(value not in EXPORT_FORMATS for value in values):
                 raise ValidationError({"format": [f"Give one of: {', '.join(EXPORT_FORMATS)}."]})

@@ -112,8 +112,9 @@ def vocabularies() -> dict[str, list[dict[str, Any]]]:
     labels = dict(CameoCode.objects.filter(code__in=codes).values_list("code", "label"))
     result: dict[str, list[dict[str, Any]]] = {}
     for name, choices in SETS.items():
-        values = []
+        values: list[dict[str, Any]] = []
         for value, label in choices.choices:
+            entry: dict[str, Any]
             if choices is EventType:
                 code, description = EVENT_TYPES[value]
                 entry = {"value": value, "label": label, "description": description}

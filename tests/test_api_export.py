@@ -2,7 +2,8 @@
 list's filters, streamed as NDJSON or CSV (events/exports.py)."""
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -25,7 +26,7 @@ MEASURES = "/api/v1/tariff-measures/export/"
 
 def body(response: Any) -> bytes:
     assert isinstance(response, StreamingHttpResponse)
-    return b"".join(response.streaming_content)
+    return b"".join(cast(Iterator[bytes], response.streaming_content))
 
 
 def slugs_of_export(client: Client, url: str, params: dict[str, Any]) -> list[str]:
@@ -56,7 +57,7 @@ def test_it_streams_events_as_ndjson_by_default(client: Client) -> None:
     [({"format": "csv"}, {}), ({}, {"HTTP_ACCEPT": "text/csv"})],
     ids=["format", "accept"],
 )
-def test_it_streams_csv(client: Client, params: dict[str, str], headers: dict[str, str]) -> None:
+def test_it_streams_csv(client: Client, params: dict[str, str], headers: dict[str, Any]) -> None:
     response = client.get(MEASURES, params, **headers)
 
     assert response.status_code == 200
@@ -76,7 +77,7 @@ def test_rows_arrive_before_the_query_finishes(client: Client, monkeypatch: Any)
     monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
     response = client.get(EVENTS)
     assert isinstance(response, StreamingHttpResponse)
-    chunks = iter(response.streaming_content)
+    chunks = iter(cast(Iterator[bytes], response.streaming_content))
 
     with CaptureQueriesContext(connection) as first:
         first_chunk = next(chunks)

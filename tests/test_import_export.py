@@ -189,7 +189,9 @@ def test_a_changed_record_is_updated_and_only_it(tmp_path: Path, importer: User)
 
     assert counts(output)["events"] == [0, 1, 7, 0]
     assert Event.history.count() == history + 1
-    assert Event.history.first().history_user.username == "importer"  # type: ignore[union-attr]
+    latest = Event.history.first()
+    assert latest is not None
+    assert latest.history_user.username == "importer"
 
 
 def test_a_dry_run_writes_nothing(tmp_path: Path, importer: User) -> None:

@@ -41,8 +41,8 @@ class Command(BaseCommand):
                 f"{path}: {len(book.errors)} error(s); nothing was loaded.\n"
                 + "\n".join(f"{path}: {error}" for error in book.errors)
             )
-        for error in book.errors:
-            self.stderr.write(f"{path}: skipped: {error}")
+        for problem in book.errors:
+            self.stderr.write(f"{path}: skipped: {problem}")
         created = updated = unchanged = 0
         with transaction.atomic():
             existing = {c.code: c for c in CameoCode.objects.all()}
