@@ -316,7 +316,10 @@ class ExportMixin:
     400 naming the parameter, not DRF's 404), else `Accept` chooses, NDJSON by default."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        if getattr(self, "action", None) == "export":
+        exporting = list(getattr(self, "renderer_classes", ())) == EXPORT_RENDERERS
+        if exporting and request.method == "OPTIONS":
+            return JSONRenderer(), JSONRenderer.media_type  # the endpoint's description
+        if exporting:
             values = request.query_params.getlist("format")
             if len(values) > 1 or any(value not in EXPORT_FORMATS for value in values):
                 raise ValidationError({"format": [f"Give one of: {', '.join(EXPORT_FORMATS)}."]})
