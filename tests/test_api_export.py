@@ -178,3 +178,13 @@ def test_an_accept_it_cannot_give_is_a_406(client: Client) -> None:
         "status": 406,
         "detail": "Could not satisfy the request Accept header.",
     }
+
+
+def test_options_describes_the_endpoint_in_json(client: Client) -> None:
+    """Regression (found by the schema fuzzing): OPTIONS with ?format=csv was a 500, the
+    endpoint's description handed to the export renderer."""
+    response = client.options(f"{EVENTS}?format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["name"] == "Export"
