@@ -10,7 +10,7 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test fuzz loadtest bench lint format schema setup data clean
+.PHONY: help run serve test fuzz loadtest bench export-memory lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
@@ -20,6 +20,7 @@ help:
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
 	@echo "make bench  the read path against two baselines (BENCH_EVENTS=100000; 'both' adds 1M)"
+	@echo "make export-memory  peak memory of a worker exporting 1,000,000 events (PostgreSQL)"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
 
@@ -78,6 +79,12 @@ loadtest: $(VENV)/.requirements-dev
 # Settings: scripts/bench/run.sh. Needs PostgreSQL on 127.0.0.1:5432.
 bench: $(VENV)/.requirements-dev
 	bash scripts/bench/run.sh
+
+# Peak memory of a gunicorn worker streaming the events export of EVENTS synthetic events, on a
+# PostgreSQL database the run creates and drops. Fails above 150 MB. Needs PostgreSQL on
+# 127.0.0.1:5432 with trust auth.
+export-memory: $(VENV)/.requirements-dev
+	$(BIN)/python scripts/export_memory.py --events $${EVENTS:-1000000}
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

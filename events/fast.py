@@ -26,6 +26,7 @@ EVENT_COLUMNS = (
     "summary",
     "event_type",
     "cameo_code",
+    "cameo_label",  # annotated by events.views.event_list_queryset(), in the same query
     "start_date",
     "end_date",
     "date_precision",
@@ -125,6 +126,7 @@ def event_rows(cursor: Any, events: Sequence[Row], links: Links) -> list[Row]:
             "summary": event["summary"],
             "event_type": event["event_type"],
             "cameo_code": event["cameo_code"],
+            "cameo_label": event["cameo_label"],
             "start_date": date(event["start_date"]),
             "end_date": date(event["end_date"]),
             "date_precision": event["date_precision"],
@@ -240,10 +242,11 @@ def _participant_ref(links: Links, slug: str, name: str, kind: str) -> Row:
 def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
     """An event's detail (EventDetailSerializer), or None when no event has the slug."""
     cursor.execute(
-        "SELECT e.id, e.slug, e.title, e.summary, e.event_type, e.cameo_code, e.start_date, "
-        "e.end_date, e.date_precision, e.date_note, e.location_country_id, c.name, "
+        "SELECT e.id, e.slug, e.title, e.summary, e.event_type, e.cameo_code, k.label, "
+        "e.start_date, e.end_date, e.date_precision, e.date_note, e.location_country_id, c.name, "
         "e.created_at, e.updated_at FROM events_event e "
-        "LEFT JOIN events_country c ON c.iso2 = e.location_country_id WHERE e.slug = %s",
+        "LEFT JOIN events_country c ON c.iso2 = e.location_country_id "
+        "LEFT JOIN events_cameocode k ON k.code = e.cameo_code WHERE e.slug = %s",
         [slug],
     )
     found = cursor.fetchone()
@@ -256,6 +259,7 @@ def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
         summary,
         event_type,
         cameo,
+        cameo_label,
         start,
         end,
         precision,
@@ -392,6 +396,7 @@ def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
         "summary": summary,
         "event_type": event_type,
         "cameo_code": cameo,
+        "cameo_label": cameo_label,
         "start_date": date(start),
         "end_date": date(end),
         "date_precision": precision,

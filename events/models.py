@@ -395,6 +395,36 @@ class Participant(TimeStampedModel):
             raise ValidationError({"aliases": "A list of non-empty names."})
 
 
+class CameoCode(models.Model):
+    """One code of the CAMEO event codebook, as GDELT publishes it (`load_cameo` loads it).
+
+    Reference data, not curated here: it has no history and no API collection; events name
+    their code in `Event.cameo_code`, and the API shows the label found here beside it.
+    """
+
+    code = models.CharField(
+        max_length=4,
+        primary_key=True,
+        validators=[RegexValidator(CAMEO_PATTERN, "A CAMEO event code: 01-20, then 0-2 digits.")],
+    )
+    label = models.CharField(max_length=200, help_text="The codebook's EVENTDESCRIPTION.")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "CAMEO code"
+        constraints = [
+            FieldCheckConstraint(
+                name="cameo_code_format",
+                field="code",
+                condition=Q(code__regex=CAMEO_PATTERN),
+                violation_error_message="A CAMEO event code: 01-20, then 0-2 digits.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
 class Event(TimeStampedModel):
     EventType = EventType
 

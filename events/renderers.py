@@ -32,3 +32,28 @@ class JSONRenderer(renderers.JSONRenderer):
         if data is None:
             return b""
         return dumps(data)
+
+
+class ExportRenderer(renderers.BaseRenderer):
+    """An export's format, chosen by `?format=` or `Accept`. Exports are streamed by the view
+    (events/exports.py); these renderers only name the formats for content negotiation."""
+
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        raise NotImplementedError("exports are streamed by the view")
+
+
+class NDJSONRenderer(ExportRenderer):
+    media_type = "application/x-ndjson"
+    format = "ndjson"
+
+
+class CSVRenderer(ExportRenderer):
+    media_type = "text/csv"
+    format = "csv"

@@ -44,6 +44,7 @@ EXAMPLES: dict[str, Any] = {
     "iso2": "PK",
     "since": "2025-04-01T00:00:00Z",
     "after": 40,
+    "format": "ndjson",
 }
 # Parameters left without an example: Swagger's "Try it out" sends every example, and a
 # cursor beside `page` is a 400 (one paging mode at a time).
@@ -181,7 +182,8 @@ def finish_schema(
                         "content": {"application/problem+json": {"schema": problem_ref}},
                     },
                 )
-            if method == "get" and "200" in responses:
+            # An export is streamed: no ETag (it would need the whole body first), no 304.
+            if method == "get" and "200" in responses and not path.endswith("/export/"):
                 responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
                 responses["304"] = {
                     "description": "Not modified: the `If-None-Match` ETag is current."

@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     *router.urls,
     path("changes/", views.ChangeFeedView.as_view(), name="changes"),
+    path("vocabularies/", views.VocabulariesView.as_view(), name="vocabularies"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),

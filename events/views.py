@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from . import fast, history, serializers, services
+from . import exports, fast, history, serializers, services, vocabularies
 from .caching import COUNT_TTL, cached_response, data_version, if_none_match, list_etag
 from .filters import (
     CountryFilterSet,
@@ -52,7 +52,9 @@ from .filters import (
     as_utc,
     topic_and_descendants,
 )
+from .formats import RESOURCES
 from .models import (
+    CameoCode,
     Change,
     Citation,
     Country,
@@ -68,7 +70,7 @@ from .models import (
 from .pagination import PageNumberOnlyPagination
 from .parsers import JSONParser
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
-from .renderers import JSONRenderer, dumps
+from .renderers import CSVRenderer, JSONRenderer, NDJSONRenderer, dumps
 from .routers import read_connection
 from .serializers import HistoryEntrySerializer
 from .throttling import AuthRateThrottle
@@ -284,13 +286,68 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         return self.get_paginated_response(page)
 
 
+# --- exports ----------------------------------------------------------------------------------
+
+EXPORT_RENDERERS = [NDJSONRenderer, CSVRenderer]
+EXPORT_FORMATS = [renderer.format for renderer in EXPORT_RENDERERS]
+
+
+def export_schema(collection: str) -> Any:
+    return extend_schema(
+        summary=f"Export {collection}",
+        description=f"Every {collection[:-1].replace('-', ' ')} the list's filters select "
+        "(all of them without a filter), in the list's order, streamed as one file: no "
+        "pagination. NDJSON (one record a line) or CSV, each record in the shape a write takes "
+        "(README: Importing and exporting), so an export can be imported with "
+        "`manage.py import_data`. Answered as a download (`Content-Disposition`).",
+        filters=True,
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=EXPORT_FORMATS,
+                description="`ndjson` (the default) or `csv`; or ask with `Accept: "
+                "application/x-ndjson` or `Accept: text/csv`.",
+            )
+        ],
+        responses={
+            (200, NDJSONRenderer.media_type): OpenApiTypes.STR,
+            (200, CSVRenderer.media_type): OpenApiTypes.STR,
+        },
+    )
+
+
+class ExportMixin:
+    """The `export` action's format: `?format=` names one of EXPORT_FORMATS (another value is a
+    400 naming the parameter, not DRF's 404), else `Accept` chooses, NDJSON by default."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        exporting = list(getattr(self, "renderer_classes", ())) == EXPORT_RENDERERS
+        if exporting and request.method == "OPTIONS":
+            return JSONRenderer(), JSONRenderer.media_type  # the endpoint's description
+        if exporting:
+            values = request.query_params.getlist("format")
+            if len(values) > 1 or any(value not in EXPORT_FORMATS for value in values):
+                raise ValidationError({"format": [f"Give one of: {', '.join(EXPORT_FORMATS)}."]})
+        return super().perform_content_negotiation(request, force)  # type: ignore[misc]
+
+    def export_response(self, collection: str, queryset: QuerySet[Any]) -> Any:
+        request: Request = self.request  # type: ignore[attr-defined]
+        return exports.response(RESOURCES[collection], queryset, request.accepted_renderer.format)
+
+
 # --- events -----------------------------------------------------------------------------------
 
 
 def event_list_queryset() -> QuerySet[Event]:
     # The rows' columns and what they embed are read by events/fast.py: three queries for the
     # whole page (countries, topics, participations with participants), not three per row.
-    return Event.objects.all()
+    # The CAMEO label is a subquery of the rows' own query: no query of its own.
+    return Event.objects.annotate(cameo_label=cameo_label_subquery())
+
+
+def cameo_label_subquery() -> Subquery:
+    return Subquery(CameoCode.objects.filter(code=OuterRef("cameo_code")).values("label")[:1])
 
 
 STATS_GROUPS = ["month", "event_type", "topic", "country"]
@@ -308,13 +365,13 @@ STATS_GROUPS = ["month", "event_type", "topic", "country"]
         "related events, tariff measures, and the citations behind each fact.",
     ),
 )
-class EventViewSet(RecordViewSet):
+class EventViewSet(ExportMixin, RecordViewSet):
     queryset = Event.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = EventFilter
     list_serializer_class = serializers.EventListSerializer
     detail_serializer_class = serializers.EventDetailSerializer
     write_serializer_class = serializers.EventWriteSerializer
-    filtered_actions = ("list", "stats")
+    filtered_actions = ("list", "stats", "export")
     extra_query_parameters = {"stats": ("group_by",), "history": ("page", "page_size")}
 
     def get_queryset(self) -> QuerySet[Event]:
@@ -364,6 +421,18 @@ class EventViewSet(RecordViewSet):
     @action(detail=False, url_path="stats", pagination_class=None)
     def stats(self, request: Request) -> Response:
         return self.versioned(request, lambda: Response(self.stats_rows(request)))
+
+    @export_schema("events")
+    @action(
+        detail=False,
+        url_path="export",
+        pagination_class=None,
+        renderer_classes=EXPORT_RENDERERS,
+    )
+    def export(self, request: Request) -> Any:
+        # Streamed in chunks (events/exports.py): the records' relations are prefetched per
+        # chunk, one query each, never per record.
+        return self.export_response("events", self.filter_queryset(self.get_queryset()))
 
     def stats_rows(self, request: Request) -> Rows:
         """The groups for this request, computed once per data version and cached."""
@@ -632,12 +701,23 @@ def tariff_measure_list_queryset() -> QuerySet[TariffMeasure]:
         "it, and citations.",
     ),
 )
-class TariffMeasureViewSet(RecordViewSet):
+class TariffMeasureViewSet(ExportMixin, RecordViewSet):
     queryset = TariffMeasure.objects.all()  # the model, for the schema; get_queryset() tunes it
     filterset_class = TariffMeasureFilter
     list_serializer_class = serializers.TariffMeasureListSerializer
     detail_serializer_class = serializers.TariffMeasureDetailSerializer
     write_serializer_class = serializers.TariffMeasureWriteSerializer
+    filtered_actions = ("list", "export")
+
+    @export_schema("tariff-measures")
+    @action(
+        detail=False,
+        url_path="export",
+        pagination_class=None,
+        renderer_classes=EXPORT_RENDERERS,
+    )
+    def export(self, request: Request) -> Any:
+        return self.export_response("tariff-measures", self.filter_queryset(self.get_queryset()))
 
     def get_queryset(self) -> QuerySet[TariffMeasure]:
         if self.is_detail:
@@ -774,7 +854,7 @@ class ApiRootView(APIView):
                 "ApiRoot",
                 {
                     name: drf_serializers.URLField()
-                    for name in [*COLLECTIONS, "schema", "docs", "redoc"]
+                    for name in [*COLLECTIONS, "vocabularies", "schema", "docs", "redoc"]
                 },
             )
         },
@@ -784,9 +864,31 @@ class ApiRootView(APIView):
         links = {
             name: reverse(f"api:{view}", request=request) for name, view in COLLECTIONS.items()
         }
-        for name, view in (("schema", "schema"), ("docs", "swagger-ui"), ("redoc", "redoc")):
+        for name, view in (
+            ("vocabularies", "vocabularies"),
+            ("schema", "schema"),
+            ("docs", "swagger-ui"),
+            ("redoc", "redoc"),
+        ):
             links[name] = reverse(f"api:{view}", request=request)
         return Response(links)
+
+
+class VocabulariesView(APIView):
+    permission_classes = [AllowAny]  # read-only: GET is all it answers
+
+    @extend_schema(
+        summary="List the controlled vocabularies",
+        description="Every controlled value set: event types (with the CAMEO event code "
+        "usually given to each), participation roles, measure types and statuses, date "
+        "precisions, statement kinds, relation types, participant kinds and source body "
+        "kinds. Each value with its label and a description of when it applies.",
+        tags=["service"],
+        responses={200: serializers.VocabulariesSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        StrictFilterBackend().check_parameters(request, self)
+        return Response(vocabularies.vocabularies())
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -47,6 +47,7 @@ def test_it_embeds_compact_related_records_in_the_list(client: Client) -> None:
         "summary": call["summary"],
         "event_type": "phone_call",
         "cameo_code": "041",
+        "cameo_label": None,  # the test database has no CAMEO codebook (tests/test_cameo.py)
         "start_date": "2025-04-07",
         "end_date": None,
         "date_precision": "day",

@@ -16,16 +16,25 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ..models import (
+    CameoCode,
     Change,
     ChangeKind,
     Citation,
     Country,
+    DatePrecision,
     Event,
     EventRelation,
+    EventType,
+    MeasureStatus,
+    MeasureType,
     Participant,
+    ParticipantKind,
     Participation,
+    ParticipationRole,
+    RelationType,
     Source,
     Statement,
+    StatementKind,
     TariffMeasure,
     Topic,
 )
@@ -133,6 +142,21 @@ class EventParticipantSerializer(serializers.Serializer[Participation]):
     role = serializers.ChoiceField(choices=Participation.Role.choices)
 
 
+CAMEO_LABEL_HELP = (
+    "The CAMEO codebook's description of `cameo_code`; null until the codebook is loaded "
+    "(`python manage.py load_cameo`)."
+)
+
+
+def cameo_label(event: Event) -> str | None:
+    """The label of the event's CAMEO code: annotated by the list's queryset (one query for the
+    page, events/views.py), else looked up."""
+    if hasattr(event, "cameo_label"):
+        label: str | None = event.cameo_label
+        return label
+    return CameoCode.objects.filter(code=event.cameo_code).values_list("label", flat=True).first()
+
+
 class EventListSerializer(serializers.ModelSerializer[Event]):
     url = _url("event-detail", lookup_field="slug")
     location_country = serializers.CharField(
@@ -143,6 +167,7 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
     participants = EventParticipantSerializer(
         source="participations", many=True, help_text="Who took part, and in what role."
     )
+    cameo_label = serializers.SerializerMethodField(help_text=CAMEO_LABEL_HELP)
 
     class Meta:
         model = Event
@@ -153,6 +178,7 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
             "summary",
             "event_type",
             "cameo_code",
+            "cameo_label",
             "start_date",
             "end_date",
             "date_precision",
@@ -162,6 +188,9 @@ class EventListSerializer(serializers.ModelSerializer[Event]):
             "participants",
             "updated_at",
         ]
+
+    def get_cameo_label(self, event: Event) -> str | None:
+        return cameo_label(event)
 
 
 class ParticipationSerializer(serializers.ModelSerializer[Participation]):
@@ -239,6 +268,7 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
         many=True, help_text="Tariff measures discussed in this event."
     )
     citations = CitationSerializer(many=True)
+    cameo_label = serializers.SerializerMethodField(help_text=CAMEO_LABEL_HELP)
 
     class Meta:
         model = Event
@@ -249,6 +279,7 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
             "summary",
             "event_type",
             "cameo_code",
+            "cameo_label",
             "start_date",
             "end_date",
             "date_precision",
@@ -265,6 +296,9 @@ class EventDetailSerializer(serializers.ModelSerializer[Event]):
             "created_at",
             "updated_at",
         ]
+
+    def get_cameo_label(self, event: Event) -> str | None:
+        return cameo_label(event)
 
     @extend_schema_field(RelatedEventSerializer(many=True))
     def get_related_events(self, event: Event) -> list[dict[str, Any]]:
@@ -635,3 +669,35 @@ class ChangePageSerializer(serializers.Serializer[Any]):
     has_more = serializers.BooleanField(help_text="Whether `next` has more changes right now.")
     next = serializers.URLField(help_text="Where to read on (now, or later for new changes).")
     results = ChangeSerializer(many=True)
+
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+
+def _vocabulary(name: str, choices: Any) -> type[serializers.Serializer[Any]]:
+    """One value of a controlled set: the value (an enum in the schema), label, description."""
+    fields = {
+        "value": serializers.ChoiceField(choices=choices.choices),
+        "label": serializers.CharField(),
+        "description": serializers.CharField(),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+class EventTypeValueSerializer(_vocabulary("EventTypeValueBase", EventType)):  # type: ignore[misc]
+    cameo_code = serializers.CharField(help_text="The CAMEO event code usually given.")
+    cameo_label = serializers.CharField(
+        allow_null=True, help_text="Its codebook label; null until the codebook is loaded."
+    )
+
+
+class VocabulariesSerializer(serializers.Serializer[Any]):
+    event_types = EventTypeValueSerializer(many=True)
+    participation_roles = _vocabulary("ParticipationRoleValue", ParticipationRole)(many=True)
+    measure_types = _vocabulary("MeasureTypeValue", MeasureType)(many=True)
+    measure_statuses = _vocabulary("MeasureStatusValue", MeasureStatus)(many=True)
+    date_precisions = _vocabulary("DatePrecisionValue", DatePrecision)(many=True)
+    statement_kinds = _vocabulary("StatementKindValue", StatementKind)(many=True)
+    relation_types = _vocabulary("RelationTypeValue", RelationType)(many=True)
+    participant_kinds = _vocabulary("ParticipantKindValue", ParticipantKind)(many=True)
+    source_body_kinds = _vocabulary("SourceBodyKindValue", Source.BodyKind)(many=True)

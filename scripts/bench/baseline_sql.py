@@ -326,6 +326,17 @@ def _after_ties(table: str, keys: list[SortKey], values: list[Any]) -> tuple[str
     return f"({' OR '.join(parts)})", params
 
 
+# Columns of a list row computed in the same query (events.views.event_list_queryset()).
+COMPUTED = {
+    ("events_event", "cameo_label"): '(SELECT U0."label" FROM "events_cameocode" U0 WHERE '
+    'U0."code" = "events_event"."cameo_code" LIMIT 1) AS "cameo_label"',
+}
+
+
+def _column(table: str, column: str) -> str:
+    return COMPUTED.get((table, column), f'"{table}"."{column}"')
+
+
 def _count(cursor: Any, table: str, where: Where) -> int:
     cursor.execute(f'SELECT COUNT(*) FROM "{table}"{where.sql()}', where.params)
     return int(cursor.fetchone()[0])
@@ -346,7 +357,7 @@ def _page(
     previous), in page-number or cursor mode (events/pagination.py)."""
     page_size = _positive(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     count = _count(cursor, table, where)
-    select = ", ".join(f'"{table}"."{c}"' for c in columns)
+    select = ", ".join(_column(table, c) for c in columns)
 
     token = _one(params, "cursor")
     if token is not None:

@@ -1,0 +1,382 @@
+"""import_data and export_data (events/imports.py, events/exports.py, events/formats.py).
+
+Round trips: the article data set (and a synthetic one) exported in each format, imported into
+an empty database and exported again gives the very same files. Imports are all or nothing:
+files with errors of every kind are rejected with every problem listed and the database
+unchanged; importing the same files again, or a dry run, writes nothing.
+"""
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import models
+
+from events import imports
+from events.formats import RESOURCES
+from events.models import (
+    Change,
+    Citation,
+    Country,
+    Event,
+    EventRelation,
+    Participant,
+    Participation,
+    Source,
+    Statement,
+    TariffMeasure,
+    Topic,
+)
+from events.synthetic import generate
+
+from .conftest import make_user
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+FORMATS = ["ndjson", "csv", "json"]
+DATA_MODELS: list[type[models.Model]] = [
+    Citation,
+    Statement,
+    TariffMeasure,
+    EventRelation,
+    Participation,
+    Event,
+    Participant,
+    Topic,
+    Country,
+    Source,
+]
+
+
+def export_all(directory: Path, kind: str) -> dict[str, bytes]:
+    call_command("export_data", format=kind, output_dir=directory, stderr=io.StringIO())
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+def empty_the_database() -> None:
+    """Delete every record of the data set (what an empty database holds)."""
+    Topic.objects.update(parent=None)  # topics protect their children's parent link
+    for model in DATA_MODELS:
+        model._default_manager.all().delete()
+    assert all(not model._default_manager.exists() for model in DATA_MODELS)
+
+
+def import_files(*paths: Path, user: str = "importer", **options: Any) -> str:
+    out = io.StringIO()
+    call_command(
+        "import_data",
+        *[str(p) for p in paths],
+        user=user,
+        stdout=out,
+        stderr=io.StringIO(),
+        **options,
+    )
+    return out.getvalue()
+
+
+def table_sizes() -> dict[str, int]:
+    """Rows of every data table, history and change feed included."""
+    sizes = {model.__name__: model._default_manager.count() for model in DATA_MODELS}
+    for model in DATA_MODELS:
+        history = getattr(model, "history", None)
+        if history is not None:
+            sizes[f"history {model.__name__}"] = history.count()
+    sizes["changes"] = Change.objects.count()
+    return sizes
+
+
+def counts(output: str) -> dict[str, list[int]]:
+    """The summary's numbers per collection: created, updated, unchanged, failed."""
+    rows = {}
+    for line in output.splitlines()[1:]:
+        name, *numbers = line.split()
+        rows[name] = [int(n) for n in numbers]
+    return rows
+
+
+@pytest.fixture
+def importer(db: None) -> User:
+    return make_user("importer")
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_it_round_trips_the_article_data_set(tmp_path: Path, importer: User, kind: str) -> None:
+    before = export_all(tmp_path / "before", kind)
+    assert set(before) == {f"{name}.{kind}" for name in RESOURCES}
+    sizes = {model.__name__: model._default_manager.count() for model in DATA_MODELS}
+    empty_the_database()
+
+    # Alphabetical order: events come before the participants and sources they name.
+    output = import_files(*sorted((tmp_path / "before").iterdir()))
+
+    assert counts(output)["events"] == [8, 0, 0, 0]
+    assert {model.__name__: model._default_manager.count() for model in DATA_MODELS} == sizes
+    assert export_all(tmp_path / "after", kind) == before
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_it_round_trips_synthetic_data(tmp_path: Path, importer: User, kind: str) -> None:
+    empty_the_database()
+    generate(events=30, seed=11)
+    # A small set: without the generator's countries and topics that nothing names.
+    Country.objects.filter(
+        events=None,
+        located_events=None,
+        participants=None,
+        participations=None,
+        imposed_measures=None,
+        targeted_by_measures=None,
+    ).delete()
+    for _ in range(3):  # the topic tree's three levels, leaves first
+        Topic.objects.filter(events=None, children=None).delete()
+    before = export_all(tmp_path / "before", kind)
+    empty_the_database()
+
+    import_files(*sorted((tmp_path / "before").iterdir()))
+
+    assert export_all(tmp_path / "after", kind) == before
+
+
+def test_every_history_entry_of_an_import_names_the_user(tmp_path: Path, importer: User) -> None:
+    export_all(tmp_path, "ndjson")
+    empty_the_database()
+    Event.history.all().delete()
+    Citation.history.all().delete()
+    last_change = Change.objects.order_by("id").last()
+
+    import_files(*tmp_path.iterdir())
+
+    assert Event.history.filter(history_type="+").count() == 8
+    assert set(Event.history.values_list("history_user__username", flat=True)) == {"importer"}
+    assert set(Citation.history.values_list("history_user__username", flat=True)) == {"importer"}
+    assert set(
+        Change.objects.filter(id__gt=last_change.id if last_change else 0).values_list(
+            "user__username", flat=True
+        )
+    ) == {"importer"}
+
+
+def test_importing_the_same_files_again_changes_nothing(tmp_path: Path, importer: User) -> None:
+    export_all(tmp_path, "csv")
+    sizes = table_sizes()
+
+    output = import_files(*tmp_path.iterdir())
+
+    assert counts(output) == {
+        "sources": [0, 0, 9, 0],
+        "countries": [0, 0, 5, 0],
+        "topics": [0, 0, 14, 0],
+        "participants": [0, 0, 7, 0],
+        "events": [0, 0, 8, 0],
+        "statements": [0, 0, 2, 0],
+        "tariff-measures": [0, 0, 2, 0],
+    }
+    assert table_sizes() == sizes
+
+
+def test_a_changed_record_is_updated_and_only_it(tmp_path: Path, importer: User) -> None:
+    export_all(tmp_path, "ndjson")
+    events = tmp_path / "events.ndjson"
+    records = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
+    records[0]["summary"] = "Revised. " + records[0]["summary"]
+    events.write_text("".join(json.dumps(record) + "\n" for record in records))
+    history = Event.history.count()
+
+    output = import_files(events)
+
+    assert counts(output)["events"] == [0, 1, 7, 0]
+    assert Event.history.count() == history + 1
+    latest = Event.history.first()
+    assert latest is not None
+    assert latest.history_user.username == "importer"
+
+
+def test_a_dry_run_writes_nothing(tmp_path: Path, importer: User) -> None:
+    export_all(tmp_path, "json")
+    empty_the_database()
+    sizes = table_sizes()
+
+    output = import_files(*tmp_path.iterdir(), dry_run=True)
+
+    assert "dry run; nothing was written" in output
+    assert counts(output)["events"] == [8, 0, 0, 0]
+    assert table_sizes() == sizes
+
+
+def test_records_that_name_each_other_are_imported(tmp_path: Path, importer: User) -> None:
+    record = (
+        '{{"slug": "{a}", "title": "A", "event_type": "meeting", "cameo_code": "040", '
+        '"start_date": "2025-04-07", "related_events": [{{"relation_type": "{t}", "event": "{b}"}}]}}'
+    )
+    path = tmp_path / "events.ndjson"
+    path.write_text(
+        record.format(a="one", b="two", t="preceded_by")
+        + "\n"
+        + record.format(a="two", b="one", t="context_for")
+        + "\n"
+    )
+
+    output = import_files(path)
+
+    assert counts(output)["events"] == [2, 0, 0, 0]
+    assert EventRelation.objects.filter(from_event__slug="one", to_event__slug="two").exists()
+    assert EventRelation.objects.filter(from_event__slug="two", to_event__slug="one").exists()
+    assert counts(import_files(path))["events"] == [0, 0, 2, 0]
+
+
+def test_a_spreadsheet_csv_uses_the_short_forms(tmp_path: Path, importer: User) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "slug,title,event_type,cameo_code,start_date,countries,topics,participations,"
+        "related_events\n"
+        "rubio-dar-follow-up,Rubio and Dar follow up,phone_call,041,2025-04-07,PK;us,"
+        "trade;tariffs,marco-rubio:initiator:US;ishaq-dar:counterpart,"
+        "preceded_by:rubio-dar-phone-call-2025-04-07\n",
+        encoding="utf-8",
+    )
+
+    import_files(path)
+
+    event = Event.objects.get(slug="rubio-dar-follow-up")
+    assert sorted(event.countries.values_list("iso2", flat=True)) == ["PK", "US"]
+    assert sorted(event.topics.values_list("slug", flat=True)) == ["tariffs", "trade"]
+    assert sorted(event.participations.values_list("participant__slug", "role", "country")) == [
+        ("ishaq-dar", "counterpart", None),
+        ("marco-rubio", "initiator", "US"),
+    ]
+    assert event.date_precision == "day"  # a column left out takes its default
+    assert event.relations_from.get().to_event.slug == "rubio-dar-phone-call-2025-04-07"
+
+
+def test_files_with_errors_are_rejected_with_every_problem_listed(
+    tmp_path: Path, importer: User
+) -> None:
+    (tmp_path / "events.csv").write_text(
+        "slug,title,event_type,cameo_code,start_date,end_date,topics\n"
+        "a-new-event,Fine,meeting,040,2025-04-07,,trade\n"
+        "bad-date,Bad date,meeting,040,2025-13-45,,\n"
+        "unknown-topic,Unknown slug,meeting,040,2025-04-07,,no-such-topic\n"
+        "ends-early,Constraint,meeting,040,2025-04-07,2025-04-01,\n"
+        "bad-cameo,Bad CAMEO,meeting,21,2025-04-07,,\n"
+        "too-many,cells,meeting,040,2025-04-07,,,extra\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "topics.csv").write_text("slug,name,colour\nnew-topic,New,red\n")
+    (tmp_path / "participants.csv").write_bytes(
+        b"slug,name,kind\nlatin-1,Jos\xe9,person\nfine,Fine,person\n"
+    )
+    (tmp_path / "statements.json").write_text('[{"slug": "cut", "text": "trunc')
+    (tmp_path / "countries.ndjson").write_text(
+        '{"iso2": "XA", "iso3": "XAA", "name": "Ok"}\n{"iso2": "XB", \n'
+    )
+    sizes = table_sizes()
+
+    with pytest.raises(CommandError) as raised:
+        import_files(*sorted(tmp_path.iterdir()))
+
+    listed = str(raised.value)
+    assert listed.splitlines()[0] == "9 problem(s); nothing was written."
+    expected = [
+        f"{tmp_path}/countries.ndjson:line 2: Not valid JSON: Expecting property name enclosed "
+        "in double quotes.",
+        f"{tmp_path}/events.csv:line 3: start_date: Date has wrong format. Use one of these "
+        "formats instead: YYYY-MM-DD.",
+        f"{tmp_path}/events.csv:line 4: topics[0]: No topic has the slug 'no-such-topic'.",
+        f"{tmp_path}/events.csv:line 5: end_date: The end date cannot be before the start date.",
+        f"{tmp_path}/events.csv:line 6: cameo_code: A CAMEO event code: 01-20, then 0-2 digits.",
+        f"{tmp_path}/events.csv:line 7: 8 cells where the header has 7 columns.",
+        f"{tmp_path}/participants.csv:line 2: Not UTF-8 text (byte 12 of the line): save the "
+        "file as UTF-8.",
+        f"{tmp_path}/statements.json:line 1: Not valid JSON: Unterminated string starting at "
+        "(column 26).",
+        f"{tmp_path}/topics.csv:line 1: colour: Unknown column. The columns of topics: slug, "
+        "name, description, parent, citations.",
+    ]
+    assert listed.splitlines()[1:] == expected
+    assert table_sizes() == sizes
+
+
+def test_an_unknown_reference_names_the_field_of_the_nested_record(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_text(
+        '{"slug": "x", "title": "X", "event_type": "meeting", "cameo_code": "040", '
+        '"start_date": "2025-04-07", "participations": [{"participant": "nobody", '
+        '"role": "host"}]}\n'
+        '{"slug": "y", "title": "Y", "event_type": "meeting", "cameo_code": "040", '
+        '"start_date": "2025-04-07", "citations": [{"source": "seed-source-notes", '
+        '"excerpt": "not in it"}]}\n'
+    )
+    sizes = table_sizes()
+
+    with pytest.raises(CommandError) as raised:
+        import_files(path)
+
+    assert str(raised.value).splitlines()[1:] == [
+        f"{path}:line 1: participations[0].participant: No participant has the slug 'nobody'.",
+        f'{path}:line 1: participations[0].role: "host" is not a valid choice.',
+        f"{path}:line 2: citations[0].excerpt: The excerpt does not occur verbatim in the "
+        "source's body.",
+    ]
+    assert table_sizes() == sizes
+
+
+def test_a_slug_listed_twice_is_a_problem(tmp_path: Path, importer: User) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_text("slug,name\nsame,One\nsame,Two\n")
+
+    with pytest.raises(CommandError) as raised:
+        import_files(path)
+
+    assert f"{path}:line 3: slug: 'same' is listed twice (first at {path}:line 2)." in str(
+        raised.value
+    )
+    assert not Topic.objects.filter(slug="same").exists()
+
+
+def test_the_collection_comes_from_the_file_name_or_the_option(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "my-spreadsheet.csv"
+    path.write_text("slug,name\nexport-controls,Export controls\n")
+
+    with pytest.raises(CommandError, match="Which collection does it hold"):
+        import_files(path)
+    import_files(path, resource="topics")
+
+    assert Topic.objects.filter(slug="export-controls").exists()
+
+
+def test_it_needs_an_existing_user(tmp_path: Path, db: None) -> None:
+    with pytest.raises(CommandError, match="No user is named 'nobody'"):
+        import_files(EXAMPLES / "topics.csv", user="nobody")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir()))
+def test_the_example_files_are_valid_and_hold_the_article_data(importer: User, name: str) -> None:
+    """fixtures/examples (the README's): one file per format, each the article's own records,
+    so importing one into the article data set changes nothing."""
+    report = imports.run([EXAMPLES / name], user=importer, dry_run=True)
+
+    assert report.problems == []
+    changed = {
+        collection: numbers
+        for collection, numbers in report.counts.items()
+        if numbers["created"] or numbers["updated"] or numbers["failed"]
+    }
+    assert changed == {}
+    assert sum(numbers["unchanged"] for numbers in report.counts.values()) > 0
+
+
+def test_export_data_writes_one_collection_to_standard_output(
+    capsys: pytest.CaptureFixture[str], db: None
+) -> None:
+    call_command("export_data", resource=["topics"], format="csv")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "slug,name,description,parent,citations"
+    assert len(lines) == 1 + Topic.objects.count()
