@@ -16,6 +16,15 @@ def main() -> None:
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings
+    except ImproperlyConfigured as exc:
+        # Django's command line would defer this error and fail later with an unrelated one
+        # ("Models aren't loaded yet"): say what is wrong with the settings instead.
+        sys.exit(f"ImproperlyConfigured: {exc}")
     execute_from_command_line(sys.argv)
 
 

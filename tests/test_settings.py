@@ -82,6 +82,23 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
     )
 
 
+def test_manage_py_names_the_settings_problem() -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "ImproperlyConfigured: DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. For "
+        "local development run `make run`, which turns debug on."
+    )
+
+
 def test_it_refuses_to_start_on_a_bad_debug_value() -> None:
     result = start(DJANGO_DEBUG="sometimes", DJANGO_SECRET_KEY="x" * 50)
     assert result.returncode == 1
