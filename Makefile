@@ -38,10 +38,13 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 
 setup: $(VENV)/.requirements
 
-# Migrate and load the article data set (loading it again changes nothing).
+# Migrate, load the article data set and the CAMEO codebook (loading either again changes
+# nothing). The codebook is GDELT's file as published: the loader reports the one line it
+# cannot repair (044) and skips it.
 data: setup
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py loaddata article
+	$(DEV) $(BIN)/python manage.py load_cameo fixtures/cameo/CAMEO.eventcodes.txt --skip-invalid
 
 run: data
 	@echo ""

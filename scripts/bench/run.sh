@@ -186,8 +186,9 @@ for model in (Event, TariffMeasure):
 export BENCH_EVENT_ORDERING="${orderings%%$'\n'*}" BENCH_MEASURE_ORDERING="${orderings##*$'\n'}"
 
 migrate() {
-  say "database $db (PostgreSQL $pg_version): migrate, load the article"
-  { "$bin/python" manage.py migrate --noinput && "$bin/python" manage.py loaddata article; } \
+  say "database $db (PostgreSQL $pg_version): migrate, load the article and the CAMEO codebook"
+  { "$bin/python" manage.py migrate --noinput && "$bin/python" manage.py loaddata article \
+    && "$bin/python" manage.py load_cameo fixtures/cameo/CAMEO.eventcodes.txt --skip-invalid; } \
     >>"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 1; }
 }
 

@@ -121,10 +121,11 @@ else
   say "Redis not reachable at ${redis_url:-(none)}: cache and throttle counts in process memory"
 fi
 
-say "database $db (PostgreSQL $pg_version): migrate, load the article, create the editor"
+say "database $db (PostgreSQL $pg_version): migrate, load the article and the CAMEO codebook, create the editor"
 {
   "$bin/python" manage.py migrate --noinput
   "$bin/python" manage.py loaddata article
+  "$bin/python" manage.py load_cameo fixtures/cameo/CAMEO.eventcodes.txt --skip-invalid
   "$bin/python" manage.py shell -c "
 from django.contrib.auth.models import Group, User
 user = User.objects.create_user('$editor')
