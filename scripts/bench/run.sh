@@ -63,25 +63,9 @@ for size in $sizes; do
   previous=$size
 done
 
-for tool in python gunicorn; do
-  if [ ! -x "$bin/$tool" ]; then
-    say "$bin/$tool is missing: run \`make bench\` (it installs requirements-dev.txt)"
-    exit 2
-  fi
-done
-
-if ! command -v wrk >/dev/null 2>&1; then
-  say "installing wrk (apt-get install wrk)"
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq)
-  # A fresh machine may have no package lists yet: update them only when the install needs it.
-  if ! { "${apt[@]}" install wrk || { "${apt[@]}" update && "${apt[@]}" install wrk; }; } >/dev/null 2>&1 \
-    || ! command -v wrk >/dev/null 2>&1; then
-    say "could not install wrk: install it (Debian/Ubuntu: apt-get install wrk) and run again"
-    exit 2
-  fi
-fi
+source "$root/scripts/common.sh"
+require_venv bench
+ensure_wrk
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/policyapi-bench.XXXXXX")"
 db="policyapi_bench_$$"

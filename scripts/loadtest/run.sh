@@ -31,25 +31,9 @@ editor=loadeditor
 
 say() { printf 'loadtest: %s\n' "$*" >&2; }
 
-for tool in python gunicorn; do
-  if [ ! -x "$bin/$tool" ]; then
-    say "$bin/$tool is missing: run \`make loadtest\` (it installs requirements-dev.txt)"
-    exit 2
-  fi
-done
-
-if ! command -v wrk >/dev/null 2>&1; then
-  say "installing wrk (apt-get install wrk)"
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq)
-  # A fresh machine may have no package lists yet: update them only when the install needs it.
-  if ! { "${apt[@]}" install wrk || { "${apt[@]}" update && "${apt[@]}" install wrk; }; } >/dev/null 2>&1 \
-    || ! command -v wrk >/dev/null 2>&1; then
-    say "could not install wrk: install it (Debian/Ubuntu: apt-get install wrk) and run again"
-    exit 2
-  fi
-fi
+source "$root/scripts/common.sh"
+require_venv loadtest
+ensure_wrk
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/policyapi-loadtest.XXXXXX")"
 db="policyapi_load_$$"
