@@ -10,7 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from . import logs
-from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
+from .problems import (
+    DATABASE_RETRY_AFTER,
+    drop_broken_connections,
+    problem_response,
+    unavailable_detail,
+)
 
 request_logger = logging.getLogger("policyapi.requests")
 
@@ -104,24 +109,23 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             return self.get_response(request)
-        except (OperationalError, InterfaceError):
-            return self.unavailable(request)
+        except (OperationalError, InterfaceError) as error:
+            return self.unavailable(request, error)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (OperationalError, InterfaceError)):
-            return self.unavailable(request)
+            return self.unavailable(request, exception)
         return None
 
     @staticmethod
-    def unavailable(request: HttpRequest) -> HttpResponse:
+    def unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
         drop_broken_connections()
         headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        detail = unavailable_detail(error)
         if request.path.startswith("/api/"):
-            return problem_response(
-                503, "The database is not reachable; try again shortly.", headers
-            )
+            return problem_response(503, detail, headers)
         return HttpResponse(
-            "The service cannot reach its database; try again shortly.\n",
+            detail + "\n",
             status=503,
             content_type="text/plain; charset=utf-8",
             headers=headers,

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, InterfaceError, OperationalError, connections
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from psycopg import errors as pg_errors
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -80,6 +81,20 @@ def drop_broken_connections() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
+CANCELLED = (
+    "The database cancelled the query: it ran past the statement timeout (or an operator "
+    "stopped it). Narrow the filters, or try again later."
+)
+
+
+def unavailable_detail(error: Exception) -> str:
+    """Why a database error makes the answer a 503: the database is away, or it cancelled
+    the statement (DATABASE_STATEMENT_TIMEOUT)."""
+    if isinstance(error.__cause__, pg_errors.QueryCanceled):
+        return CANCELLED
+    return ServiceUnavailable.default_detail
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is not reachable; try again shortly."
@@ -111,10 +126,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(_protected_detail(exc))
     elif isinstance(exc, (OperationalError, InterfaceError)):
-        # The database is unreachable (down, restarting, or the connection was cut).
+        # The database is unreachable (down, restarting, or the connection was cut), or it
+        # cancelled the statement.
         logger.warning("Database unavailable: %s", exc)
         drop_broken_connections()
-        exc = ServiceUnavailable()
+        exc = ServiceUnavailable(unavailable_detail(exc))
     elif isinstance(exc, IntegrityError):
         # A race that model validation could not see (two writers taking the same slug).
         exc = Conflict("The write conflicts with another change to the data; read and retry.")

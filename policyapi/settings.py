@@ -84,7 +84,18 @@ def parse_database(url: str, name: str) -> dict[str, Any]:
         # replaced when it is taken from the pool, instead of failing a request.
         config["CONN_HEALTH_CHECKS"] = True
         # The API runs many short queries: compiling them just in time costs more than it saves.
-        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        options = "-c jit=off"
+        # A bound on each statement, for the app servers of a public service (a request that
+        # runs past it gets 503, events/problems.py); off unless set, so that migrations and
+        # imports, run with their own environment, are never cut short.
+        timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 0)
+        if timeout < 0:
+            raise ImproperlyConfigured(
+                f"DATABASE_STATEMENT_TIMEOUT={timeout} is negative: give seconds, or 0 for none."
+            )
+        if timeout:
+            options += f" -c statement_timeout={timeout * 1000}"
+        config.setdefault("OPTIONS", {})["options"] = options
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
             # Enough for every thread of a worker (and then some); a request waits at most

@@ -58,6 +58,21 @@ def test_it_pools_postgres_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 3}
 
 
+def test_it_bounds_each_statement_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_DB", "postgres://app@db.internal:5432/policy")
+    assert env_database("X_DB", "")["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "30")
+    assert env_database("X_DB", "")["OPTIONS"]["options"] == (
+        "-c jit=off -c statement_timeout=30000"
+    )
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_STATEMENT_TIMEOUT=-1 is negative"):
+        env_database("X_DB", "")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "30s")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_database("X_DB", "")
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
