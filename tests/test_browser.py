@@ -86,6 +86,23 @@ class Browser:
             )
         )
 
+    def click(self, element: Any) -> None:
+        """Click `element` as a user would, once nothing covers it. Swagger UI re-renders and
+        reflows the parameter table after each change; on a loaded machine another cell can
+        still lie over the target for a moment (ElementClickInterceptedException)."""
+        from selenium.common.exceptions import ElementClickInterceptedException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def clicked(driver: Any) -> bool:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+            try:
+                element.click()
+            except ElementClickInterceptedException:
+                return False
+            return True
+
+        WebDriverWait(self.driver, WAIT, poll_frequency=0.2).until(clicked)
+
     def requests(self) -> list[str]:
         """Every URL the browser requested so far, less those it refused to send itself (a
         Content-Security-Policy block never leaves the browser)."""
@@ -165,14 +182,16 @@ def test_swagger_ui_try_it_out_lists_the_events_of_a_country(
     browser.get(f"{live_server.url}/api/v1/docs/#/events/events_list")
     [operation] = browser.wait_for("#operations-events-events_list")
     if not operation.find_elements("css selector", ".parameters"):
-        operation.find_element("css selector", ".opblock-summary").click()
+        browser.click(operation.find_element("css selector", ".opblock-summary"))
     browser.wait_for("#operations-events-events_list tr[data-param-name='country'] input")
     # "Try it out" starts with each parameter's example filled in: keep only the country.
     for row in operation.find_elements("css selector", "tr[data-param-name]"):
         name = row.get_attribute("data-param-name")
-        for remove in row.find_elements("css selector", "button.json-schema-form-item-remove"):
-            if name != "country":
-                remove.click()
+        # Each removal re-renders the row: look the first button up again before every click.
+        removable = "button.json-schema-form-item-remove"
+        removals = 0 if name == "country" else len(row.find_elements("css selector", removable))
+        for _ in range(removals):
+            browser.click(row.find_elements("css selector", removable)[0])
         for field in row.find_elements("css selector", "input"):
             field.send_keys(Keys.CONTROL, "a")
             field.send_keys(Keys.DELETE)
@@ -184,7 +203,7 @@ def test_swagger_ui_try_it_out_lists_the_events_of_a_country(
             if name == "ordering":
                 # Sent comma-joined, so it cannot be left empty: the default order, newest first.
                 choice.select_by_value("-date")
-    operation.find_element("css selector", "button.execute").click()
+    browser.click(operation.find_element("css selector", "button.execute"))
 
     live = "#operations-events-events_list .live-responses-table"
     [status] = browser.wait_for(f"{live} tbody .response-col_status")
@@ -231,7 +250,7 @@ def test_an_editor_changes_an_event_title_in_the_admin_and_sees_it_in_history_an
     browser.get(f"{live_server.url}/admin/login/?next=/admin/")
     browser.wait_for("#id_username")[0].send_keys("curator")
     browser.wait_for("#id_password")[0].send_keys("correct-horse-9")
-    browser.wait_for("input[type=submit]")[0].click()
+    browser.click(browser.wait_for("input[type=submit]")[0])
     browser.wait_for("#site-name")
     assert "Site administration" in browser.driver.title
 
@@ -241,7 +260,7 @@ def test_an_editor_changes_an_event_title_in_the_admin_and_sees_it_in_history_an
     title.clear()
     title.send_keys(new_title)
     browser.screenshot("admin-event")
-    browser.wait_for("input[name=_save]")[0].click()
+    browser.click(browser.wait_for("input[name=_save]")[0])
     [message] = browser.wait_for(".messagelist .success")
     assert new_title in message.text
 
