@@ -140,46 +140,34 @@ def generate(*, events: int, seed: int, progress: Progress = lambda _: None) -> 
         ).write((code, stamp, stamp, f"{code}X", f"Synthetic country {code}") for code in new_codes)
         progress(f"countries: {counts['countries']}")
 
-        # --- topics: a three-level tree --------------------------------------------------------
-        topic_id = _next_id(Topic)
-        topic_rows: list[tuple[Any, ...]] = []
-        topic_ids: list[int] = []
+        # --- topics: a three-level tree, shared by every seed ----------------------------------
+        # (slug, name, parent slug), parents first. A later seed finds the tree in place and
+        # files its events under the same topics, as a growing data set would.
+        tree: list[tuple[str, str, str | None]] = []
         for r in range(8):
-            root = topic_id
-            topic_rows.append(
-                (root, stamp, stamp, f"syn-topic-{r}", f"Synthetic topic {r}", "", None)
-            )
-            topic_ids.append(root)
-            topic_id += 1
+            tree.append((f"syn-topic-{r}", f"Synthetic topic {r}", None))
             for c in range(5):
-                child = topic_id
-                topic_rows.append(
-                    (
-                        child,
-                        stamp,
-                        stamp,
-                        f"syn-topic-{r}-{c}",
-                        f"Synthetic topic {r}.{c}",
-                        "",
-                        root,
-                    )
-                )
-                topic_ids.append(child)
-                topic_id += 1
+                tree.append((f"syn-topic-{r}-{c}", f"Synthetic topic {r}.{c}", f"syn-topic-{r}"))
                 for g in range(3):
-                    topic_rows.append(
+                    tree.append(
                         (
-                            topic_id,
-                            stamp,
-                            stamp,
                             f"syn-topic-{r}-{c}-{g}",
                             f"Synthetic topic {r}.{c}.{g}",
-                            "",
-                            child,
+                            f"syn-topic-{r}-{c}",
                         )
                     )
-                    topic_ids.append(topic_id)
-                    topic_id += 1
+        topic_by_slug = dict(
+            Topic.objects.filter(slug__in=[slug for slug, _, _ in tree]).values_list("slug", "id")
+        )
+        topic_id = _next_id(Topic)
+        topic_rows: list[tuple[Any, ...]] = []
+        for slug, name, parent in tree:
+            if slug not in topic_by_slug:
+                topic_by_slug[slug] = topic_id
+                parent_id = topic_by_slug[parent] if parent else None
+                topic_rows.append((topic_id, stamp, stamp, slug, name, "", parent_id))
+                topic_id += 1
+        topic_ids = [topic_by_slug[slug] for slug, _, _ in tree]
         counts["topics"] = Writer(
             Topic, ["id", "created_at", "updated_at", "slug", "name", "description", "parent_id"]
         ).write(topic_rows)

@@ -3,7 +3,7 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from events.synthetic import generate
 
@@ -21,11 +21,13 @@ class Command(BaseCommand):
             "--seed",
             type=int,
             default=1,
-            help="Random seed (default 1). Each seed makes its own slugs, so data sets of "
-            "different seeds can share a database.",
+            help="Random seed (default 1). Each seed makes its own slugs and files its events "
+            "under one shared topic tree, so data sets of different seeds can share a database.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["events"] < 1:
+            raise CommandError(f"--events must be 1 or more, not {options['events']}.")
         started = time.monotonic()
 
         def progress(message: str) -> None:
