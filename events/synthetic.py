@@ -131,13 +131,16 @@ def generate(*, events: int, seed: int, progress: Progress = lambda _: None) -> 
     stamp = STAMP
 
     with transaction.atomic():
-        # --- countries -------------------------------------------------------------------------
-        taken = set(Country.objects.values_list("iso2", flat=True))
-        new_codes = [c for c, _ in zip(_codes(taken), range(200), strict=False)]
-        codes = sorted(taken | set(new_codes))
+        # --- countries: 200 synthetic ones beside the real ones, shared by every seed ---------
+        synthetic_name = "Synthetic country "
+        existing = dict(Country.objects.values_list("iso2", "name"))
+        real = {code for code, name in existing.items() if not name.startswith(synthetic_name)}
+        chosen = [c for c, _ in zip(_codes(real), range(200), strict=False)]
+        new_codes = [code for code in chosen if code not in existing]
+        codes = sorted(real | set(chosen))
         counts["countries"] = Writer(
             Country, ["iso2", "created_at", "updated_at", "iso3", "name"]
-        ).write((code, stamp, stamp, f"{code}X", f"Synthetic country {code}") for code in new_codes)
+        ).write((code, stamp, stamp, f"{code}X", f"{synthetic_name}{code}") for code in new_codes)
         progress(f"countries: {counts['countries']}")
 
         # --- topics: a three-level tree, shared by every seed ----------------------------------

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from events.models import Change, Event, Participant, Statement, TariffMeasure, Topic
+from events.models import Change, Country, Event, Participant, Statement, TariffMeasure, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +85,11 @@ def test_a_second_seed_grows_the_data_set_on_the_same_topic_tree() -> None:
     generate(30, seed=1)
     before = snapshot(1)
     topics = set(Topic.objects.values_list("slug", "id"))
+    countries = set(Country.objects.values_list("iso2", flat=True))
     out = generate(20, seed=2)
-    assert "topics 0" in out
+    assert "countries 0, topics 0," in out
     assert set(Topic.objects.values_list("slug", "id")) == topics
+    assert set(Country.objects.values_list("iso2", flat=True)) == countries
     assert synthetic_events() == 50
     assert snapshot(1) == before
     grown = snapshot(2)

@@ -21,8 +21,9 @@ class Command(BaseCommand):
             "--seed",
             type=int,
             default=1,
-            help="Random seed (default 1). Each seed makes its own slugs and files its events "
-            "under one shared topic tree, so data sets of different seeds can share a database.",
+            help="Random seed (default 1). Each seed makes its own slugs and shares the "
+            "synthetic topic tree and countries, so data sets of different seeds can share a "
+            "database.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
