@@ -1,10 +1,27 @@
-"""The API's JSON parser: bounded in size, strict about what JSON it accepts."""
+"""The API's JSON parser: bounded in size, strict about what JSON it accepts.
+
+Besides well-formed JSON, a body must hold only text a database can store and a JSON encoder can
+send back: no NUL character (PostgreSQL refuses it in text), no lone surrogate (`"\\ud800"`:
+not Unicode at all), in any key or value at any depth, and no nesting deeper than any record
+has. `text_problems` is that check; the importer (events/imports.py) runs it on every record
+of a file, so both paths refuse the same input with the same messages.
+"""
 
 import json
 from typing import IO, Any
 
 from django.conf import settings
 from rest_framework import exceptions, parsers, status
+
+# The deepest record a write takes is an event's participation's citation's source object
+# (5 levels); nothing legitimate comes near this.
+MAX_DEPTH = 20
+
+NUL = "NUL characters (\\u0000) are not allowed."
+SURROGATE = "Lone surrogates (\\ud800 to \\udfff without their pair) are not Unicode text."
+KEY_NUL = "A field name contains a NUL character (\\u0000)."
+KEY_SURROGATE = "A field name contains a lone surrogate (\\ud800 to \\udfff without its pair)."
+TOO_DEEP = f"Nested more than {MAX_DEPTH} levels deep; no record has that shape."
 
 
 class RequestEntityTooLarge(exceptions.APIException):
@@ -17,9 +34,53 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _text_problem(text: str, nul: str, surrogate: str) -> str | None:
+    if "\x00" in text:
+        return nul
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return surrogate
+    return None
+
+
+def text_problems(data: Any) -> dict[str, str]:
+    """{field path: message} for every string of parsed JSON (keys included, at any depth)
+    that holds a NUL character or a lone surrogate, and for nesting deeper than MAX_DEPTH.
+
+    Paths are named as error responses name fields (`participations[1].role`; a top-level
+    problem is `non_field_errors`); a bad key is reported at the object holding it. Messages
+    never quote the bad text, which could not be encoded for a response or a terminal."""
+    problems: dict[str, str] = {}
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        where = path or "non_field_errors"
+        if isinstance(value, str):
+            message = _text_problem(value, NUL, SURROGATE)
+            if message:
+                problems.setdefault(where, message)
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                problems.setdefault(where, TOO_DEEP)
+                continue
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    message = _text_problem(key, KEY_NUL, KEY_SURROGATE)
+                    if message:
+                        problems.setdefault(where, message)
+                        continue
+                    stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+            else:
+                for index, item in enumerate(value):
+                    stack.append((item, f"{path}[{index}]", depth + 1))
+    return problems
+
+
 class JSONParser(parsers.JSONParser):
-    """Reads at most MAX_REQUEST_BODY_BYTES (whatever Content-Length said), and refuses the
-    non-standard NaN and Infinity that Python's json module would otherwise accept."""
+    """Reads at most MAX_REQUEST_BODY_BYTES (whatever Content-Length said), refuses the
+    non-standard NaN and Infinity that Python's json module would otherwise accept, and
+    refuses text no database stores (`text_problems`)."""
 
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
@@ -31,6 +92,10 @@ class JSONParser(parsers.JSONParser):
         if not body:
             raise exceptions.ParseError("The request body is empty; send a JSON object.")
         try:
-            return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise exceptions.ParseError(f"The body is not valid JSON: {error}") from None
+        problems = text_problems(data)
+        if problems:
+            raise exceptions.ValidationError({path: [m] for path, m in problems.items()})
+        return data
