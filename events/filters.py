@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -168,10 +168,24 @@ class CameoFilter(filters.MultipleChoiceFilter):
         return qs.filter(condition)
 
 
+class OrderingField(BaseCSVField):
+    """django-filter's comma-separated field, refusing empty items (`?ordering=date,`), which
+    it would pass on as a sort on no field."""
+
+    def clean(self, value: Any) -> Any:
+        if value is not None and any(not str(item).strip() for item in value):
+            raise forms.ValidationError(
+                "Empty item: give sort keys separated by commas, e.g. title,-date.", code="empty"
+            )
+        return super().clean(value)
+
+
 class OrderingFilter(filters.OrderingFilter):
     """django-filter's ordering, with the slug as the last key so that ties keep one order
     (pages would otherwise overlap or skip rows). The slug runs in the first key's direction,
     so that one index on (key, slug) serves the sort both ways; unknown values sort last."""
+
+    base_field_class = OrderingField
 
     def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
         if not value:
@@ -257,6 +271,9 @@ def as_utc(moment: datetime.datetime) -> datetime.datetime:
 
 class UTCDateTimeField(IsoDateTimeField):
     def to_python(self, value: Any) -> datetime.datetime | None:
+        # Python's ISO parser overlooks some trailing garbage ("...00:00\x00"): refuse it.
+        if isinstance(value, str) and not value.isprintable():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         parsed = super().to_python(value)
         return as_utc(parsed) if parsed is not None else None
 

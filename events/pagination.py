@@ -13,6 +13,7 @@ DRF's CursorPagination keys on one field and the view's DRF ordering; this one k
 whole ordering the FilterSet chose (date, then slug), ties included.
 """
 
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -38,17 +39,32 @@ MAX_PAGE_DEPTH = 10_000  # results reachable by page number; cursors go anywhere
 CURSOR_START = "start"
 
 
+def whole_number(raw: str, minimum: int, maximum: int | None) -> int | None:
+    """`raw` as a whole number from `minimum` to `maximum`, or None when it is not one.
+
+    ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "١٢" (which it
+    reads as 12), and a client's number is whatever a JSON or URL library writes: 0-9. At most
+    18 digits, so any value fits a 64-bit integer column."""
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
+        return None
+    value = int(raw)
+    if value < minimum or (maximum is not None and value > maximum):
+        return None
+    return value
+
+
+def number_error(raw: str, minimum: int, maximum: int | None) -> str:
+    limit = f" and at most {maximum}" if maximum is not None else ""
+    return f"Must be a whole number (digits 0-9) of at least {minimum}{limit}; got {raw!r}."
+
+
 def _positive_int(request: Request, name: str, default: int, maximum: int | None) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    limit = f" and at most {maximum}" if maximum else ""
-    message = f"Must be a whole number of at least 1{limit}; got {raw!r}."
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValidationError({name: [message]})
-    value = int(raw)
-    if value < 1 or (maximum is not None and value > maximum):
-        raise ValidationError({name: [message]})
+    value = whole_number(raw, 1, maximum)
+    if value is None:
+        raise ValidationError({name: [number_error(raw, 1, maximum)]})
     return value
 
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -49,7 +48,7 @@ from .filters import (
     StrictFilterBackend,
     TariffMeasureFilter,
     TopicFilter,
-    as_utc,
+    UTCDateTimeField,
     topic_and_descendants,
 )
 from .formats import RESOURCES
@@ -67,7 +66,7 @@ from .models import (
     TariffMeasure,
     Topic,
 )
-from .pagination import PageNumberOnlyPagination
+from .pagination import PageNumberOnlyPagination, number_error, whole_number
 from .parsers import JSONParser
 from .problems import DATABASE_RETRY_AFTER, drop_broken_connections, problem_response
 from .renderers import CSVRenderer, JSONRenderer, NDJSONRenderer, dumps
@@ -962,15 +961,18 @@ class ChangeFeedView(APIView):
         changes = Change.objects.select_related("user").order_by("id")
         errors: dict[str, list[str]] = {}
         if "since" in params:
-            since = (
-                parse_datetime(params["since"]) if _looks_like_datetime(params["since"]) else None
-            )
-            if since is None:
+            # The parsing of `updated_since`: impossible dates and offsets are a 400, and an
+            # offset PostgreSQL would refuse reaches it as UTC.
+            try:
+                since = UTCDateTimeField().clean(params["since"])
+            except DjangoValidationError:
                 errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]
             else:
-                changes = changes.filter(at__gte=as_utc(since))
-        after = _whole_number(params, "after", 0, None, errors)
-        size = _whole_number(params, "page_size", CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE, errors)
+                changes = changes.filter(at__gte=since)
+        after = _whole_number(params, "after", 0, (0, None), errors)
+        size = _whole_number(
+            params, "page_size", CHANGES_PAGE_SIZE, (1, CHANGES_MAX_PAGE_SIZE), errors
+        )
         if errors:
             raise ValidationError(errors)
         rows = list(changes.filter(id__gt=after)[: size + 1])
@@ -990,21 +992,21 @@ class ChangeFeedView(APIView):
         )
 
 
-def _looks_like_datetime(value: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?", value))
-
-
 def _whole_number(
-    params: Any, name: str, default: int, maximum: int | None, errors: dict[str, list[str]]
+    params: Any,
+    name: str,
+    default: int,
+    bounds: tuple[int, int | None],
+    errors: dict[str, list[str]],
 ) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if raw.isdigit() and len(raw) <= 18 and (maximum is None or 1 <= int(raw) <= maximum):
-        return int(raw)
-    limit = f" from 1 to {maximum}" if maximum else ""
-    errors[name] = [f"Must be a whole number{limit}; got {raw!r}."]
-    return default
+    value = whole_number(raw, *bounds)
+    if value is None:
+        errors[name] = [number_error(raw, *bounds)]
+        return default
+    return value
 
 
 # --- authentication ---------------------------------------------------------------------------

@@ -90,19 +90,34 @@ def test_it_answers_400_naming_each_bad_parameter(client: Client) -> None:
         (
             "/api/v1/events/",
             {"page": "0"},
-            {"page": ["Must be a whole number of at least 1; got '0'."]},
+            {"page": ["Must be a whole number (digits 0-9) of at least 1; got '0'."]},
+        ),
+        (
+            "/api/v1/events/",
+            {"page": "\u00b2"},
+            {"page": ["Must be a whole number (digits 0-9) of at least 1; got '\u00b2'."]},
+        ),
+        (
+            "/api/v1/events/",
+            {"ordering": "date,"},
+            {"ordering": ["Empty item: give sort keys separated by commas, e.g. title,-date."]},
+        ),
+        (
+            "/api/v1/events/",
+            {"ordering": ","},
+            {"ordering": ["Empty item: give sort keys separated by commas, e.g. title,-date."]},
         ),
         (
             "/api/v1/events/",
             {"page": "-1"},
-            {"page": ["Must be a whole number of at least 1; got '-1'."]},
+            {"page": ["Must be a whole number (digits 0-9) of at least 1; got '-1'."]},
         ),
         (
             "/api/v1/events/",
             {"page_size": "1000000000"},
             {
                 "page_size": [
-                    "Must be a whole number of at least 1 and at most 100; got '1000000000'."
+                    "Must be a whole number (digits 0-9) of at least 1 and at most 100; got '1000000000'."
                 ]
             },
         ),

@@ -275,10 +275,43 @@ def test_it_lets_a_client_mirror_the_data_set(editor: TokenClient) -> None:
             {"since": "yesterday"},
             {"since": ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]},
         ),
-        ({"after": "-1"}, {"after": ["Must be a whole number; got '-1'."]}),
+        (
+            {"after": "-1"},
+            {"after": ["Must be a whole number (digits 0-9) of at least 0; got '-1'."]},
+        ),
+        (
+            {"after": "\u00b2"},
+            {"after": ["Must be a whole number (digits 0-9) of at least 0; got '\u00b2'."]},
+        ),
+        (
+            {"page_size": "\u0661\u0662"},
+            {
+                "page_size": [
+                    "Must be a whole number (digits 0-9) of at least 1 and at most 1000;"
+                    " got '\u0661\u0662'."
+                ]
+            },
+        ),
         (
             {"page_size": "5000"},
-            {"page_size": ["Must be a whole number from 1 to 1000; got '5000'."]},
+            {
+                "page_size": [
+                    "Must be a whole number (digits 0-9) of at least 1 and at most 1000;"
+                    " got '5000'."
+                ]
+            },
+        ),
+        *(
+            (
+                {"since": since},
+                {"since": ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]},
+            )
+            for since in (
+                "2025-02-30T00:00:00Z",
+                "2025-04-07T25:00:00Z",
+                "2025-04-07T00:00:00+99:99",
+                "2025-04-07T00:00:00\u0000",
+            )
         ),
         (
             {"cursor": "x"},
