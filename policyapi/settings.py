@@ -327,9 +327,12 @@ THROTTLE_RATES = {
     "auth": env_rate("THROTTLE_AUTH_RATE", "10/min"),
 }
 # Proxies in front of the service whose X-Forwarded-For names the client (0: none; trust no
-# header by default).
+# header by default, and count clients by the socket's peer address).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
-REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES or None
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES={NUM_PROXIES} must be 0 or more.")
+# DRF reads None as "trust X-Forwarded-For whatever it says": keep 0 as 0.
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 # Request bodies larger than this get 413 (the API's JSON bodies are small).
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)

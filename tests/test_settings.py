@@ -128,3 +128,9 @@ def test_it_starts_in_development_without_any_variable_but_debug() -> None:
 def test_it_starts_in_production_with_its_secret() -> None:
     result = start(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="api.example.org")
     assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr
+
+
+def test_it_refuses_a_negative_number_of_proxies() -> None:
+    result = start(DJANGO_DEBUG="1", NUM_PROXIES="-1")
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: NUM_PROXIES=-1 must be 0 or more." in result.stderr

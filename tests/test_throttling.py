@@ -56,6 +56,53 @@ def test_it_throttles_login_attempts(client: Client, path: str) -> None:
     assert client.get(path).status_code == 200
 
 
+def _forged(number: int) -> dict[str, str]:
+    return {"HTTP_X_FORWARDED_FOR": f"198.51.100.{number}"}
+
+
+@override_settings(THROTTLE_RATES=RATES)
+def test_a_forged_forwarded_for_does_not_reset_the_anonymous_rate(client: Client) -> None:
+    """With no proxy declared (NUM_PROXIES=0, the default), a client writing a new
+    X-Forwarded-For on every request is still one client: its socket address."""
+    statuses = [client.get("/api/v1/topics/", **_forged(n)).status_code for n in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+@override_settings(THROTTLE_RATES=RATES)
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/admin/login/", "/auth/login/"])
+def test_a_forged_forwarded_for_does_not_reset_the_login_rate(client: Client, path: str) -> None:
+    make_user("ed")
+    statuses = [
+        client.post(path, {"username": "ed", "password": "guess"}, **_forged(n)).status_code
+        for n in range(4)
+    ]
+    assert statuses[2:] == [429, 429]
+
+
+@override_settings(THROTTLE_RATES=RATES, NUM_PROXIES=1)
+def test_behind_a_declared_proxy_it_counts_the_address_the_proxy_saw(client: Client) -> None:
+    """One proxy declared: the last X-Forwarded-For entry is the address it saw; what the client
+    wrote to its left is ignored, and clients the proxy tells apart are counted apart."""
+
+    def get(header: str) -> int:
+        return client.get("/api/v1/topics/", HTTP_X_FORWARDED_FOR=header).status_code
+
+    assert [get(f"10.0.0.{n}, 203.0.113.1") for n in range(4)] == [200, 200, 200, 429]
+    assert get("203.0.113.2") == 200  # another client behind the same proxy
+    assert get("10.9.9.9,203.0.113.2") == 200
+    # A request reaching the server without the proxy's header is counted by its socket.
+    assert [client.get("/api/v1/topics/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+@override_settings(THROTTLE_RATES=RATES, NUM_PROXIES=2)
+def test_with_two_proxies_it_reads_the_second_entry_from_the_right(client: Client) -> None:
+    def get(header: str) -> int:
+        return client.get("/api/v1/topics/", HTTP_X_FORWARDED_FOR=header).status_code
+
+    assert [get(f"10.0.0.{n}, 203.0.113.1, 10.1.1.1") for n in range(4)] == [200] * 3 + [429]
+    assert get("203.0.113.9, 10.1.1.1") == 200
+
+
 def test_it_reads_its_default_rates_from_the_environment() -> None:
     from django.conf import settings
 
