@@ -11,6 +11,7 @@ counts and ETags they would change catch up with the next recorded write.
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -34,10 +35,20 @@ def data_version() -> int:
     return Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
+def digest(data: bytes) -> str:
+    """A name for `data` that no client can make another input share: BLAKE2b, 128 bits.
+
+    Cache keys and ETags are read by every client, and a client chooses much of what they are
+    made of (its URL, its filter values): a hash with known collisions (MD5) would let one
+    client's request be answered with another's body."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def _request_digest(request: Request, version: int) -> str:
-    # The absolute URL: bodies carry links built from the scheme and host.
-    key = f"{version}|{request.build_absolute_uri()}|{request.accepted_media_type}"
-    return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+    # The absolute URL: bodies carry links built from the scheme and host. A JSON array keeps
+    # the parts apart whatever characters they hold.
+    parts = [version, request.build_absolute_uri(), request.accepted_media_type]
+    return digest(json.dumps(parts).encode())
 
 
 def list_etag(request: Request, version: int) -> str:
@@ -110,11 +121,14 @@ class CachedCountPaginator(Paginator):
         if self.version is None or not isinstance(objects, QuerySet):
             return super().count
         try:
-            query = str(objects.order_by().query)
+            # The SQL and its parameters apart, as the database gets them: str(query) pastes
+            # the parameters into the text unquoted, so a filter value that spells SQL would
+            # share another filter set's key (and give it its count).
+            sql, params = objects.order_by().query.get_compiler(using=objects.db).as_sql()
         except EmptyResultSet:  # a queryset known to be empty (.none())
             return 0
-        digest = hashlib.md5(query.encode(), usedforsecurity=False).hexdigest()
-        key = f"count:{objects.db}:{self.version}:{digest}"
+        name = digest(repr((sql, tuple(params))).encode())
+        key = f"count:{objects.db}:{self.version}:{name}"
         count = cache.get(key)
         if count is None:
             count = objects.count()

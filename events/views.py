@@ -8,7 +8,6 @@ lists are built on the fast path (events/fast.py). `tests/test_api_queries.py` p
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any, TypeVar
 
@@ -38,7 +37,14 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from . import exports, fast, history, serializers, services, vocabularies
-from .caching import COUNT_TTL, cached_response, data_version, if_none_match, list_etag
+from .caching import (
+    COUNT_TTL,
+    cached_response,
+    data_version,
+    digest,
+    if_none_match,
+    list_etag,
+)
 from .filters import (
     CountryFilterSet,
     EventFilter,
@@ -162,7 +168,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
     @staticmethod
     def etag_of(data: Any) -> str:
         """A strong validator for a detail representation: the hash of its body."""
-        return f'"{hashlib.md5(dumps(data), usedforsecurity=False).hexdigest()}"'
+        return f'"{digest(dumps(data))}"'
 
     def etag(self, instance: Model) -> str:
         return self.etag_of(self.detail_data(instance))
@@ -435,8 +441,7 @@ class EventViewSet(ExportMixin, RecordViewSet):
 
     def stats_rows(self, request: Request) -> Rows:
         """The groups for this request, computed once per data version and cached."""
-        digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-        key = f"stats:{self.data_version}:{digest}"
+        key = f"stats:{self.data_version}:{digest(request.get_full_path().encode())}"
         rows = cache.get(key)
         if rows is None:
             rows = self.compute_stats(request)

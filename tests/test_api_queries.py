@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
@@ -169,6 +171,54 @@ def test_it_counts_a_list_once_per_data_version(
     editor.send("PATCH", "/api/v1/topics/trade/", {"description": "A write moves the version."})
     with django_assert_num_queries(6):  # ... and COUNT again
         client.get("/api/v1/events/", {"page_size": 2, "page": 2})
+
+
+def test_querysets_whose_text_collides_keep_their_own_counts() -> None:
+    from events.caching import CachedCountPaginator
+    from events.models import Source
+
+    pair = [
+        Source.objects.filter(publisher__in=["Reuters", "NDTV"]),
+        Source.objects.filter(publisher__in=["Reuters, NDTV"]),
+    ]
+    assert str(pair[0].query) == str(pair[1].query)
+    cache.clear()
+    counts = []
+    for queryset in pair:
+        paginator = CachedCountPaginator(queryset.order_by("pk"), 10)
+        paginator.version = 1
+        counts.append(paginator.count)
+    assert counts == [2, 0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's iexact escapes the value (LIKE ... ESCAPE), which this pair cannot spell",
+)
+def test_one_client_cannot_choose_the_count_another_client_gets(client: Client) -> None:
+    """An adversarial pair: filter values whose SQL, with the parameters pasted into the text
+    (str(query), what the count was once keyed on), spells another filter set's SQL exactly."""
+    from events.filters import SourceFilter
+    from events.models import Source
+
+    legit = ["Reuters", "NDTV", "India Today"]
+
+    def sql_text(names: list[str]) -> str:
+        data = QueryDict(mutable=True)
+        data.setlist("publisher", names)
+        return str(SourceFilter(data, Source.objects.all()).qs.order_by().query)
+
+    text = sql_text(legit)
+    # From the first value to the end of the second: pasted as one value, followed by the third
+    # value, it writes the legitimate query's text.
+    crafted = [text[text.index(legit[0]) : text.rindex(legit[1]) + len(legit[1])], legit[2]]
+    assert "," not in crafted[0]
+    assert sql_text(crafted) == text  # the pair collides as text...
+    cache.clear()
+    attack = client.get("/api/v1/sources/", {"publisher": crafted})
+    assert attack.json()["count"] == 1  # ...but only India Today is a publisher of that name
+    answer = client.get("/api/v1/sources/", {"publisher": ",".join(legit)})
+    assert answer.json()["count"] == len(answer.json()["results"]) == 3
 
 
 def test_the_crowd_is_big_enough_to_matter() -> None:
