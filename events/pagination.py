@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
@@ -56,6 +57,18 @@ def whole_number(raw: str, minimum: int, maximum: int | None) -> int | None:
 def number_error(raw: str, minimum: int, maximum: int | None) -> str:
     limit = f" and at most {maximum}" if maximum is not None else ""
     return f"Must be a whole number (digits 0-9) of at least {minimum}{limit}; got {raw!r}."
+
+
+CURSOR_SALT = "policyapi.cursor"
+
+
+def cursor_signer(keys: Sequence[SortKey]) -> signing.Signer:
+    """Signs a cursor for one list order (its sort keys and directions are in the salt), so a
+    `next` link's cursor is the only one accepted, and only on a list in the same order: a
+    client cannot hand the database a value it chose (a NUL, an offset out of range, a number
+    that overflows), and an edited cursor is a 400, not a query that may fail."""
+    order = ",".join(("-" if key.descending else "") + key.name for key in keys)
+    return signing.Signer(salt=f"{CURSOR_SALT}:{order}", sep=".")
 
 
 def _positive_int(request: Request, name: str, default: int, maximum: int | None) -> int:
@@ -166,6 +179,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     ) -> list[Any] | None:
         self.request = request
         self.cursor: str | None = None
+        self.cursor_keys: list[SortKey] = []
         page_size = _positive_int(
             request, self.page_size_query_param, self.page_size, MAX_PAGE_SIZE
         )
@@ -245,6 +259,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         keys = sort_keys(queryset)
         _check_sortable(queryset.model, keys, name, view)
         assert keys is not None  # noqa: S101 - _check_sortable raised otherwise
+        self.cursor_keys = list(keys)
         queryset = queryset.order_by(
             *[
                 order_expression(queryset.model, ("-" if k.descending else "") + k.name)
@@ -257,15 +272,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if raw != CURSOR_START:
             fields = [queryset.model._meta.get_field(key.name) for key in keys]
             try:
-                texts = decode_cursor(raw, [key.name for key in keys])
+                texts = decode_cursor(cursor_signer(keys).unsign(raw), [k.name for k in keys])
                 values = [
                     None if text is None else field.to_python(text)
                     for field, text in zip(fields, texts, strict=True)
                 ]
-            except (ValueError, DjangoValidationError) as error:
-                message = error.messages[0] if isinstance(error, DjangoValidationError) else error
+            except (ValueError, UnicodeError, signing.BadSignature, DjangoValidationError):
+                # A signed cursor was made by a `next` link of this list order, so anything
+                # else is a client's edit: no need to say (or echo) what is wrong inside.
                 raise ValidationError(
-                    {name: [f"Not a cursor from a `next` link: {message}"]}
+                    {
+                        name: [
+                            "Not a cursor from a `next` link of a list in this order: give "
+                            "`start`, then each `next` link as it is."
+                        ]
+                    }
                 ) from None
             segments = after(keys, values, fields)
         else:
@@ -289,7 +310,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         url = self.request.build_absolute_uri()
         url = remove_query_param(url, self.page_query_param)
         name = str(self.cursor_query_param)
-        return replace_query_param(url, name, encode_cursor(self.next_values))
+        keys = self.cursor_keys
+        token = cursor_signer(keys).sign(encode_cursor(self.next_values))
+        return replace_query_param(url, name, token)
 
 
 class PageNumberOnlyPagination(PageNumberPagination):

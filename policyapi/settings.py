@@ -130,6 +130,9 @@ if not SECRET_KEY:
     # Development only: never used with debug off (see above).
     SECRET_KEY = "django-insecure-development-only-key-do-not-deploy"  # noqa: S105
 
+# Former keys, still accepted on what they signed (sessions, cursors) while clients move on.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [

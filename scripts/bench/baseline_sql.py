@@ -38,6 +38,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from django.core import signing
+
 from events import fast
 
 DEFAULT_PAGE_SIZE = 25
@@ -75,6 +77,18 @@ class SortKey:
     def sql(self, table: str) -> str:
         direction = "DESC" if self.descending else "ASC"
         return f'"{table}"."{self.column}" {direction}' + (" NULLS LAST" if self.nulls_last else "")
+
+
+def _cursor_signer(ordering: Sequence[SortKey]) -> signing.Signer:
+    """The service's cursor signature (events/pagination.py: HMAC-SHA256 with the secret key,
+    the list order in the salt), made from the same DJANGO_SECRET_KEY without Django settings."""
+    order = ",".join(("-" if key.descending else "") + key.column for key in ordering)
+    return signing.Signer(
+        key=os.environ["DJANGO_SECRET_KEY"],
+        fallback_keys=[],
+        salt=f"policyapi.cursor:{order}",
+        sep=".",
+    )
 
 
 def _ordering(name: str, default: str) -> list[SortKey]:
@@ -366,14 +380,15 @@ def _page(
         segments: list[tuple[str, list[Any]]] = [("", [])]
         if token != CURSOR_START:
             try:
-                texts = fast.decode_cursor(token, [key.column for key in ordering])
+                unsigned = _cursor_signer(ordering).unsign(token)
+                texts = fast.decode_cursor(unsigned, [key.column for key in ordering])
                 values: list[Any] = [
                     datetime.date.fromisoformat(text)
                     if text is not None and key.column.endswith(("_date", "_on"))
                     else text
                     for key, text in zip(ordering, texts, strict=True)
                 ]
-            except ValueError as error:
+            except (ValueError, signing.BadSignature) as error:
                 raise Problem(400, f"cursor: not a cursor from a `next` link: {error}") from None
             segments = _after(table, ordering, values)
         rows: list[dict[str, Any]] = []
@@ -394,7 +409,9 @@ def _page(
             last = page[-1]
             next_values = [last[key.column] for key in ordering]
             next_link = replace_query_param(
-                remove_query_param(url, "page"), "cursor", fast.encode_cursor(next_values)
+                remove_query_param(url, "page"),
+                "cursor",
+                _cursor_signer(ordering).sign(fast.encode_cursor(next_values)),
             )
         return {"count": count, "next": next_link, "previous": None}, page
 
