@@ -2,13 +2,29 @@
 
 from typing import Any
 
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import views
 
 app_name = "api"
+
+
+class CountryCodeConverter:
+    """A country's code in a path (`countries/PK/events/`): two letters, in either case, as the
+    country detail's own lookup; anything else (a NUL included) is a 404 before any query."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CountryCodeConverter, "iso2")
 
 router = SimpleRouter()
 router.register("events", views.EventViewSet, basename="event")
@@ -30,17 +46,17 @@ urlpatterns = [
     ),
     path("topics/<slug:slug>/events/", views.TopicEventsView.as_view(LIST), name="topic-events"),
     path(
-        "countries/<str:iso2>/events/",
+        "countries/<iso2:iso2>/events/",
         views.CountryEventsView.as_view(LIST),
         name="country-events",
     ),
     path(
-        "countries/<str:iso2>/imposed-tariff-measures/",
+        "countries/<iso2:iso2>/imposed-tariff-measures/",
         views.CountryImposedMeasuresView.as_view(LIST),
         name="country-imposed-measures",
     ),
     path(
-        "countries/<str:iso2>/applicable-tariff-measures/",
+        "countries/<iso2:iso2>/applicable-tariff-measures/",
         views.CountryApplicableMeasuresView.as_view(LIST),
         name="country-applicable-measures",
     ),

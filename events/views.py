@@ -136,6 +136,9 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
     carries a strong ETag, and a write with a stale `If-Match` changes nothing (412)."""
 
     lookup_field = "slug"
+    # What a slug can be (Django's slug converter), so that a path segment that cannot name a
+    # record (a NUL, which PostgreSQL refuses in a query) is a 404 before any query runs.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     extra_query_parameters: dict[str | None, tuple[str, ...]] = {"history": ("page", "page_size")}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     list_serializer_class: type[drf_serializers.BaseSerializer[Any]]

@@ -120,6 +120,69 @@ CASES: list[tuple[str, str, str, Any, str, int, str]] = [
         "title",
     ),
     (
+        "nul-in-a-reference",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "countries": ["P\u0000"]}),
+        "application/json",
+        400,
+        "countries[0]",
+    ),
+    (
+        "nul-in-a-nested-reference",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "participations": [{"participant": "a\u0000", "role": "initiator"}]}),
+        "application/json",
+        400,
+        "participations[0].participant",
+    ),
+    (
+        "nul-in-a-detail-write",
+        "PATCH",
+        f"/api/v1/events/{CALL}/",
+        body({"topics": ["trade\u0000"]}),
+        "application/json",
+        400,
+        "topics[0]",
+    ),
+    (
+        "surrogate-in-a-reference",
+        "POST",
+        "/api/v1/tariff-measures/",
+        body({**MEASURE, "imposing_country": "U\ud800"}),
+        "application/json",
+        400,
+        "imposing_country",
+    ),
+    (
+        "surrogate-in-a-choice",
+        "POST",
+        "/api/v1/tariff-measures/",
+        '{"slug": "m", "measure_type": "sectoral\\udfff", "status": "announced"}',
+        "application/json",
+        400,
+        "measure_type",
+    ),
+    (
+        "surrogate-in-a-key",
+        "POST",
+        "/api/v1/events/",
+        '{"slug": "x", "ti\\ud800tle": "y"}',
+        "application/json",
+        400,
+        "non_field_errors",
+    ),
+    (
+        "nul-in-a-nested-key",
+        "POST",
+        "/api/v1/events/",
+        body({**EVENT, "participations": [{"role\u0000": "initiator"}]}),
+        "application/json",
+        400,
+        "participations[0]",
+    ),
+    (
         "100k-title",
         "POST",
         "/api/v1/events/",
@@ -331,6 +394,52 @@ QUERY_CASES: list[tuple[str, str, dict[str, str], int, str]] = [
     ("huge-rate-filter", "/api/v1/tariff-measures/", {"rate_max": "1e400"}, 400, "rate_max"),
     ("unknown-enum-filter", "/api/v1/tariff-measures/", {"status": "rumoured"}, 400, "status"),
     ("unknown-parameter", "/api/v1/events/", {"colour": "red"}, 400, "colour"),
+    # Digits that are not 0-9: int() refuses some ("²") and reads others ("١٢" is 12).
+    ("superscript-page", "/api/v1/events/", {"page": "\u00b2"}, 400, "page"),
+    ("arabic-indic-page-size", "/api/v1/events/", {"page_size": "\u0661\u0662"}, 400, "page_size"),
+    ("fullwidth-page", "/api/v1/sources/", {"page": "\uff11"}, 400, "page"),
+    ("superscript-feed-after", "/api/v1/changes/", {"after": "\u00b2"}, 400, "after"),
+    ("superscript-feed-size", "/api/v1/changes/", {"page_size": "\u00b9"}, 400, "page_size"),
+    (
+        "superscript-history-page",
+        f"/api/v1/events/{CALL}/history/",
+        {"page": "\u00b2"},
+        400,
+        "page",
+    ),
+    # Dates and times that do not exist.
+    ("30-february-since", "/api/v1/changes/", {"since": "2025-02-30T00:00:00Z"}, 400, "since"),
+    ("hour-25-since", "/api/v1/changes/", {"since": "2025-04-07T25:00:00Z"}, 400, "since"),
+    ("offset-99-since", "/api/v1/changes/", {"since": "2025-04-07T00:00:00+99:99"}, 400, "since"),
+    (
+        "offset-99-updated-since",
+        "/api/v1/events/",
+        {"updated_since": "2025-04-07T00:00:00+99:99"},
+        400,
+        "updated_since",
+    ),
+    ("30-february-date-from", "/api/v1/events/", {"date_from": "2025-02-30"}, 400, "date_from"),
+    # Empty items in a sort.
+    ("ordering-comma", "/api/v1/events/", {"ordering": ","}, 400, "ordering"),
+    ("ordering-trailing-comma", "/api/v1/events/", {"ordering": "date,"}, 400, "ordering"),
+    (
+        "ordering-inner-comma",
+        "/api/v1/tariff-measures/",
+        {"ordering": "rate,,slug"},
+        400,
+        "ordering",
+    ),
+    ("ordering-comma-export", "/api/v1/events/export/", {"ordering": "date,"}, 400, "ordering"),
+    (
+        "ordering-comma-stats",
+        "/api/v1/events/stats/",
+        {"group_by": "month", "ordering": ","},
+        400,
+        "ordering",
+    ),
+    # Cursors not from a `next` link.
+    ("tampered-cursor", "/api/v1/events/", {"cursor": "WyIyMDI1LTA0LTA3IiwgIngiXQ"}, 400, "cursor"),
+    ("nul-cursor", "/api/v1/events/", {"cursor": "a\u0000b"}, 400, "cursor"),
 ]
 IDENTIFIER_FILTERS = [
     ("/api/v1/events/", "country"),
@@ -449,10 +558,38 @@ def test_it_survives_broken_percent_encoding(client: Client, query: str) -> None
     assert rows() == before
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/events/%ZZ/", "/api/v1/events/%E0%A4/", "/api/v1/countries/%00/"]
-)
+BROKEN_PATHS = [
+    "/api/v1/events/%ZZ/",
+    "/api/v1/events/%E0%A4/",
+    "/api/v1/events/%ED%A0%80/",  # the UTF-8 of a lone surrogate: not UTF-8
+    "/api/v1/countries/%00/",
+    "/api/v1/events/a%00b/",
+    "/api/v1/events/a%00b/history/",
+    "/api/v1/participants/a%00b/",
+    "/api/v1/topics/%00/events/",
+    "/api/v1/participants/%00/events/",
+    "/api/v1/sources/%00/history/",
+    "/api/v1/countries/%00%00/events/",
+    "/api/v1/countries/%00%00/imposed-tariff-measures/",
+    "/api/v1/countries/P%00/applicable-tariff-measures/",
+    "/api/v1/countries/PAK/events/",
+]
+
+
+@pytest.mark.parametrize("path", BROKEN_PATHS)
 def test_it_answers_404_for_broken_percent_encoding_in_paths(client: Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/api/v1/events/a%00b/", "/api/v1/tariff-measures/%00/"])
+def test_a_write_to_a_path_that_cannot_name_a_record_is_a_404(
+    editor: TokenClient, method: str, path: str
+) -> None:
+    before = rows()
+    response = editor.generic(method, path, body({"title": "x"}), content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert rows() == before
