@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.urls import path, register_converter
+from django.views import View
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -25,6 +26,28 @@ class CountryCodeConverter:
 
 
 register_converter(CountryCodeConverter, "iso2")
+
+
+class PageOptions:
+    """`OPTIONS` on the schema and documentation pages: the methods allowed, as any Django
+    view answers it. DRF's answer describes a view with its renderers, and the Swagger and
+    ReDoc renderers are HTML templates that need data the description lacks (a 500)."""
+
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return View.options(self, request, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class SchemaView(PageOptions, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(PageOptions, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(PageOptions, SpectacularRedocView):
+    pass
+
 
 router = SimpleRouter()
 router.register("events", views.EventViewSet, basename="event")
@@ -64,13 +87,13 @@ urlpatterns = [
     path("changes/", views.ChangeFeedView.as_view(), name="changes"),
     path("vocabularies/", views.VocabulariesView.as_view(), name="vocabularies"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path(
         "redoc/",
         # Spectacular's own template loads web fonts from Google; this one loads nothing from
         # another host.
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="policyapi/redoc.html"),
+        RedocView.as_view(url_name="api:schema", template_name="policyapi/redoc.html"),
         name="redoc",
     ),
 ]

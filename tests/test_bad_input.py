@@ -593,3 +593,11 @@ def test_a_write_to_a_path_that_cannot_name_a_record_is_a_404(
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert rows() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/", "/api/v1/schema/"])
+def test_options_on_the_documentation_pages_lists_the_methods(client: Client, path: str) -> None:
+    response = client.options(path)
+    assert response.status_code == 200
+    assert {"GET", "OPTIONS"} <= {m.strip() for m in response["Allow"].split(",")}
+    assert response.content == b""
