@@ -325,6 +325,114 @@ def test_an_unknown_reference_names_the_field_of_the_nested_record(
     assert table_sizes() == sizes
 
 
+# Issue 12 (hostile clients): NUL characters, lone surrogates and absurd nesting were a
+# traceback (UnicodeEncodeError printing the problems, RecursionError reading the file) or a
+# database error; they are problems like any other, found by the API parser's own check.
+NUL = "NUL characters (\\u0000) are not allowed."
+SURROGATE = "Lone surrogates (\\ud800 to \\udfff without their pair) are not Unicode text."
+KEY_SURROGATE = "A field name contains a lone surrogate (\\ud800 to \\udfff without its pair)."
+TOO_DEEP = "Nested more than 20 levels deep; no record has that shape."
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def rejected(*paths: Path) -> list[str]:
+    """The problems listed for the files (which must be refused, writing nothing)."""
+    sizes = table_sizes()
+    with pytest.raises(CommandError) as raised:
+        import_files(*paths)
+    assert table_sizes() == sizes
+    listed = str(raised.value)
+    listed.encode("utf-8")  # printable: no lone surrogate reaches the terminal
+    return listed.splitlines()
+
+
+def test_unstorable_text_in_a_json_file_is_a_problem_of_its_record(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.json"
+    path.write_text(
+        '[{"slug": "fine", "name": "Fine"},\n'
+        ' {"slug": "nul", "name": "A\\u0000B"},\n'
+        ' {"slug": "surrogate", "name": "S", "citations": [{"source": "seed-source-notes", '
+        '"excerpt": "x", "field\\udfff": ""}]},\n'
+        ' {"slug": "deep", "name": "D", "description": ' + "[" * 25 + "]" * 25 + "}]\n"
+    )
+
+    assert rejected(path) == [
+        "3 problem(s); nothing was written.",
+        f"{path}:record 2: name: {NUL}",
+        f"{path}:record 3: citations[0]: {KEY_SURROGATE}",
+        f"{path}:record 4: description{'[0]' * 19}: {TOO_DEEP}",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_json_file_nested_100000_deep_is_a_problem_at_its_line(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.json"
+    path.write_text(
+        '[{"slug": "fine", "name": "Fine"},\n {"slug": "x", "name": "[{", "description":\n'
+        + DEEP
+        + "}]"
+    )
+
+    assert rejected(path)[1:] == [f"{path}:line 3: {TOO_DEEP}"]
+
+
+def test_unstorable_text_in_an_ndjson_file_is_a_problem_of_its_line(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.ndjson"
+    path.write_text(
+        '{"slug": "fine", "name": "Fine"}\n'
+        '{"slug": "nul", "name": "A\\u0000B"}\n'
+        '{"slug": "surrogate\\ud800", "name": "S"}\n'
+        '{"slug": "deep", "name": ' + DEEP + "}\n"
+        '{"slug": "raw-nul", "name": "A\x00B"}\n'
+    )
+
+    assert rejected(path)[1:] == [
+        f"{path}:line 2: name: {NUL}",
+        f"{path}:line 3: slug: {SURROGATE}",
+        f"{path}:line 4: {TOO_DEEP}",
+        # A raw NUL byte is a control character JSON does not allow in a string.
+        f"{path}:line 5: Not valid JSON: Invalid control character at.",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_unstorable_text_in_a_csv_file_is_a_problem_of_its_line_and_column(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.csv"
+    cited = '"[{""source"": ""seed-source-notes"", ""excerpt"": ""A\\ud800""}]"'
+    deep = "[" * 50_000 + "]" * 50_000  # within the csv module's field limit of 131072
+    path.write_bytes(
+        (
+            "slug,name,citations\n"
+            "fine,Fine,\n"
+            "raw-nul,A\x00B,\n"
+            f"surrogate,S,{cited}\n"
+            f"deep,D,{deep}\n"
+        ).encode()
+    )
+
+    assert rejected(path)[1:] == [
+        f"{path}:line 3: name: {NUL}",
+        f"{path}:line 4: citations[0].excerpt: {SURROGATE}",
+        f"{path}:line 5: citations: {TOO_DEEP}",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_nul_in_a_csv_header_is_a_problem_of_the_header(tmp_path: Path, importer: User) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_bytes(b"slug,na\x00me\nfine,Fine\n")
+
+    assert rejected(path)[1:] == [f"{path}:line 1: column 2: {NUL}"]
+
+
 def test_a_slug_listed_twice_is_a_problem(tmp_path: Path, importer: User) -> None:
     path = tmp_path / "topics.csv"
     path.write_text("slug,name\nsame,One\nsame,Two\n")
