@@ -21,12 +21,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
 from rest_framework.exceptions import ValidationError
 from simple_history.models import HistoricalRecords
 
 from . import changes, formats, parsers
 from .formats import RESOURCES, Resource
+from .models import Source
 from .problems import _flatten
 
 
@@ -402,6 +404,8 @@ def dependency_order(items: list[Item]) -> tuple[list[Item], set[int]]:
 class Importer:
     def __init__(self, report: Report) -> None:
         self.report = report
+        # Sources written with their citations unchecked, checked once everything is written.
+        self.sources_written: list[tuple[Item, Source]] = []
 
     def problem(self, item: Item, errors: Any) -> None:
         for name, messages in _flatten(errors).items():
@@ -423,6 +427,9 @@ class Importer:
         resource = item.resource
         counts = self.report.counts[resource.name]
         instance = self.existing(item)
+        if isinstance(instance, Source):
+            # The import's own citations may still change: check_sources() checks the end state.
+            instance.defer_citation_check = True
         serializer = resource.serializer(instance, data=data)
         if not serializer.is_valid():
             self.problem(item, serializer.errors)
@@ -445,6 +452,19 @@ class Importer:
             counts["failed"] += count
             return
         counts["updated" if instance is not None and not new else "created"] += count
+        if isinstance(instance, Source):
+            self.sources_written.append((item, instance))
+
+    def check_sources(self) -> None:
+        """Every changed source's body against its citations as the import leaves them."""
+        for item, source in self.sources_written:
+            try:
+                source.validate_citations()
+            except DjangoValidationError as error:
+                self.problem(item, error.message_dict)
+                counts = self.report.counts[item.resource.name]
+                counts["updated"] -= 1
+                counts["failed"] += 1
 
 
 def _fresh(resource: Resource, instance: Any) -> Any:
@@ -526,3 +546,4 @@ def _write_all(
             importer.write(item, item.data, new=id(item) in new)
             if progress is not None:
                 progress(1)
+    importer.check_sources()

@@ -433,6 +433,80 @@ def test_a_nul_in_a_csv_header_is_a_problem_of_the_header(tmp_path: Path, import
     assert rejected(path)[1:] == [f"{path}:line 1: column 2: {NUL}"]
 
 
+# Issue 12: a source's body changed by an import broke the citations that quote it (and then
+# the export no longer imported). The import's end state is checked, so a body and the
+# citations quoting it may change together.
+REUTERS = "reuters-washington-2025-04-07"
+ARREST = "mohammad-sharifullah-arrested-2025-03"
+ARREST_LINE = 'Reuters placed the arrest "last month", i.e. March 2025.'
+NEW_ARREST_LINE = "Reuters dated the arrest to March 2025."
+
+
+def exported(directory: Path, collection: str, **changes: Any) -> Path:
+    """The collection exported as NDJSON, with `changes` ({key: {field: value}}) made."""
+    path = directory / f"{collection}.ndjson"
+    call_command(
+        "export_data",
+        resource=[collection],
+        format="ndjson",
+        output_dir=directory,
+        stderr=io.StringIO(),
+    )
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        record.update(changes.get(record.get("slug"), {}))
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def reworded_arrest_citations() -> list[dict[str, str]]:
+    citations = Event.objects.get(slug=ARREST).citations.select_related("source")
+    return sorted(
+        (
+            {
+                "source": c.source.slug,
+                "excerpt": NEW_ARREST_LINE if c.excerpt == ARREST_LINE else c.excerpt,
+                "field": c.field,
+            }
+            for c in citations
+        ),
+        key=json.dumps,
+    )
+
+
+def test_a_source_body_that_breaks_citations_is_a_problem(tmp_path: Path, importer: User) -> None:
+    body = Source.objects.get(slug=REUTERS).body
+    sources = exported(tmp_path, "sources", **{REUTERS: {"body": body.replace(ARREST_LINE, "")}})
+    line = next(n for n, text in enumerate(sources.read_text().splitlines(), 1) if REUTERS in text)
+
+    assert rejected(sources) == [
+        "2 problem(s); nothing was written.",
+        f"{sources}:line {line}: body: The text no longer contains the excerpt of 1 citation of "
+        "this source (an excerpt must occur verbatim in its source's body): keep the excerpts "
+        "in the text, or change or delete those citations first.",
+        f'{sources}:line {line}: body: event {ARREST}, field start_date: "{ARREST_LINE}"',
+    ]
+    assert Source.objects.get(slug=REUTERS).body == body
+
+
+def test_a_source_body_and_its_citations_may_change_together(
+    tmp_path: Path, importer: User
+) -> None:
+    body = Source.objects.get(slug=REUTERS).body.replace(ARREST_LINE, NEW_ARREST_LINE)
+    sources = exported(tmp_path, "sources", **{REUTERS: {"body": body}})
+    events = exported(tmp_path, "events", **{ARREST: {"citations": reworded_arrest_citations()}})
+
+    dry_run = import_files(sources, events, dry_run=True)
+    output = import_files(sources, events)
+
+    assert counts(dry_run)["sources"] == counts(output)["sources"] == [0, 1, 8, 0]
+    assert counts(output)["events"] == [0, 1, 7, 0]
+    assert Source.objects.get(slug=REUTERS).body == body
+    excerpts = set(Event.objects.get(slug=ARREST).citations.values_list("excerpt", flat=True))
+    assert NEW_ARREST_LINE in excerpts
+    assert ARREST_LINE not in excerpts
+
+
 def test_a_slug_listed_twice_is_a_problem(tmp_path: Path, importer: User) -> None:
     path = tmp_path / "topics.csv"
     path.write_text("slug,name\nsame,One\nsame,Two\n")
