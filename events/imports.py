@@ -4,12 +4,13 @@ Files are read in full first (JSON, NDJSON or CSV: events/formats.py), and every
 is checked as the API's parser checks a body (`parsers.text_problems`: no NUL, no lone
 surrogate, no absurd nesting); then every record is validated and written, collection by
 collection in dependency order, inside one transaction, through the write serializers and
-events/services.py: the rules are the API's own. Every
-problem is collected, with the file, the line (or the record's number in a JSON list), the field
-and the message; if there is any, or on a dry run, the transaction is rolled back and nothing is
-written. A record is matched on its slug (a country on its ISO code): one that does not exist is
-created, one that differs is replaced as a `PUT` would (a field left out takes its default),
-and one that would not change is left alone: no write, no history entry.
+events/services.py: the rules are the API's own (a source's body is checked against its
+citations once everything is written). Every problem is collected, with the file, the line (or
+the record's number in a JSON list), the field and the message; if there is any, or on a dry
+run, the transaction is rolled back and nothing is written. A record is matched on its slug (a
+country on its ISO code): one that does not exist is created, one that differs is replaced as a
+`PUT` would (a field left out takes its default), and one that would not change is left alone:
+no write, no history entry.
 """
 
 import json
