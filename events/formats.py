@@ -45,6 +45,7 @@ from .models import (
     TariffMeasure,
     Topic,
 )
+from .parsers import TOO_DEEP
 from .serializers import write
 from .serializers.write import RefField
 
@@ -350,6 +351,8 @@ def parse_cell(field: serializers.Field, name: str, text: str) -> Any:
                 return json.loads(text)
             except ValueError as error:
                 raise CellError(f"Not valid JSON: {error}.") from None
+            except RecursionError:
+                raise CellError(TOO_DEEP) from None
         if isinstance(field, serializers.ListSerializer):
             return _parse_short(name, text)
         return _split(text)

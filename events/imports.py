@@ -1,16 +1,20 @@
 """Importing files of records (`python manage.py import_data`): all or nothing.
 
-Files are read in full first (JSON, NDJSON or CSV: events/formats.py); then every record is
-validated and written, collection by collection in dependency order, inside one transaction,
-through the write serializers and events/services.py: the rules are the API's own. Every
-problem is collected, with the file, the line (or the record's number in a JSON list), the field
-and the message; if there is any, or on a dry run, the transaction is rolled back and nothing is
-written. A record is matched on its slug (a country on its ISO code): one that does not exist is
-created, one that differs is replaced as a `PUT` would (a field left out takes its default),
-and one that would not change is left alone: no write, no history entry.
+Files are read in full first (JSON, NDJSON or CSV: events/formats.py), and every record's text
+is checked as the API's parser checks a body (`parsers.text_problems`: no NUL, no lone
+surrogate, no absurd nesting); then every record is validated and written, collection by
+collection in dependency order, inside one transaction, through the write serializers and
+events/services.py: the rules are the API's own (a source's body is checked against its
+citations once everything is written). Every problem is collected, with the file, the line (or
+the record's number in a JSON list), the field and the message; if there is any, or on a dry
+run, the transaction is rolled back and nothing is written. A record is matched on its slug (a
+country on its ISO code): one that does not exist is created, one that differs is replaced as a
+`PUT` would (a field left out takes its default), and one that would not change is left alone:
+no write, no history entry.
 """
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,12 +22,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
 from rest_framework.exceptions import ValidationError
 from simple_history.models import HistoricalRecords
 
-from . import changes, formats
+from . import changes, formats, parsers
 from .formats import RESOURCES, Resource
+from .models import Source
 from .problems import _flatten
 
 
@@ -114,6 +120,39 @@ def _json_loads(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse_constant)
 
 
+# A JSON string (with its escapes) or a bracket: what nesting is made of.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deepest_line(text: str) -> int:
+    """The line of the deepest nesting in JSON text json.loads gave up on (RecursionError says
+    nothing of where)."""
+    depth, deepest, deepest_at = 0, 0, 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_at = depth, match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    return text.count("\n", 0, deepest_at) + 1
+
+
+def _text_checked(items: list[Item], problems: list[Problem]) -> list[Item]:
+    """The items whose text a database can store; every NUL character, lone surrogate and
+    nesting past parsers.MAX_DEPTH of the others goes to `problems` (the API's own check)."""
+    kept = []
+    for item in items:
+        found = parsers.text_problems(item.data)
+        for path, message in sorted(found.items()):
+            name = "" if path == "non_field_errors" else path
+            problems.append(Problem(item.file, item.location, name, message))
+        if not found:
+            kept.append(item)
+    return kept
+
+
 def resource_of(path: Path, named: str | None) -> Resource | None:
     """The collection a file holds: `--resource`, else the start of its name (`events.csv`,
     `events.2025-04.ndjson`)."""
@@ -139,12 +178,14 @@ def read_file(path: Path, resource_name: str | None = None) -> tuple[list[Item],
     text = _decode(label, data)
     resource = resource_of(path, resource_name)
     if kind == "json":
-        return _read_json(label, text, resource)
-    if resource is None:
+        items, problems = _read_json(label, text, resource)
+    elif resource is None:
         raise FileProblems([_unknown_resource(label)])
-    if kind == "ndjson":
-        return _read_ndjson(label, text, resource)
-    return _read_csv(label, text, resource)
+    elif kind == "ndjson":
+        items, problems = _read_ndjson(label, text, resource)
+    else:
+        items, problems = _read_csv(label, text, resource)
+    return _text_checked(items, problems), problems
 
 
 def _unknown_resource(label: str) -> Problem:
@@ -175,6 +216,9 @@ def _read_json(
         ) from None
     except ValueError as error:
         raise FileProblems([Problem(label, "", "", f"Not valid JSON: {error}.")]) from None
+    except RecursionError:
+        line = f"line {_deepest_line(text)}"
+        raise FileProblems([Problem(label, line, "", parsers.TOO_DEEP)]) from None
     if isinstance(document, dict) and "records" in document:
         unknown = sorted(set(document) - {"resource", "records"})
         named = document.get("resource")
@@ -213,6 +257,9 @@ def _read_ndjson(label: str, text: str, resource: Resource) -> tuple[list[Item],
             message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
             problems.append(Problem(label, f"line {number}", "", f"Not valid JSON: {message}."))
             continue
+        except RecursionError:
+            problems.append(Problem(label, f"line {number}", "", parsers.TOO_DEEP))
+            continue
         if isinstance(record, dict):
             items.append(Item(resource, label, f"line {number}", record))
         else:
@@ -229,6 +276,13 @@ def _read_csv(label: str, text: str, resource: Resource) -> tuple[list[Item], li
         if header is None:
             raise FileProblems([Problem(label, "line 1", "", "The file is empty: no header.")])
         header = [name.strip() for name in header]
+        unstorable = parsers.text_problems(
+            {f"column {number}": name for number, name in enumerate(header, start=1)}
+        )
+        if unstorable:
+            raise FileProblems(
+                [Problem(label, "line 1", where, message) for where, message in unstorable.items()]
+            )
         for name in header:
             if name not in resource.columns:
                 problems.append(
@@ -351,6 +405,8 @@ def dependency_order(items: list[Item]) -> tuple[list[Item], set[int]]:
 class Importer:
     def __init__(self, report: Report) -> None:
         self.report = report
+        # Sources written with their citations unchecked, checked once everything is written.
+        self.sources_written: list[tuple[Item, Source]] = []
 
     def problem(self, item: Item, errors: Any) -> None:
         for name, messages in _flatten(errors).items():
@@ -372,6 +428,9 @@ class Importer:
         resource = item.resource
         counts = self.report.counts[resource.name]
         instance = self.existing(item)
+        if isinstance(instance, Source):
+            # The import's own citations may still change: check_sources() checks the end state.
+            instance.defer_citation_check = True
         serializer = resource.serializer(instance, data=data)
         if not serializer.is_valid():
             self.problem(item, serializer.errors)
@@ -394,6 +453,19 @@ class Importer:
             counts["failed"] += count
             return
         counts["updated" if instance is not None and not new else "created"] += count
+        if isinstance(instance, Source):
+            self.sources_written.append((item, instance))
+
+    def check_sources(self) -> None:
+        """Every changed source's body against its citations as the import leaves them."""
+        for item, source in self.sources_written:
+            try:
+                source.validate_citations()
+            except DjangoValidationError as error:
+                self.problem(item, error.message_dict)
+                counts = self.report.counts[item.resource.name]
+                counts["updated"] -= 1
+                counts["failed"] += 1
 
 
 def _fresh(resource: Resource, instance: Any) -> Any:
@@ -475,3 +547,4 @@ def _write_all(
             importer.write(item, item.data, new=id(item) in new)
             if progress is not None:
                 progress(1)
+    importer.check_sources()

@@ -141,6 +141,10 @@ class SlugManager(models.Manager["Any"]):
         return self.get(slug=slug)
 
 
+# How many citations a refused change of a source's body lists (the message gives the count).
+BROKEN_CITATIONS_LISTED = 10
+
+
 class Source(TimeStampedModel):
     class BodyKind(models.TextChoices):
         FULL_TEXT = "full_text", "Full text of the document, byte for byte"
@@ -204,11 +208,50 @@ class Source(TimeStampedModel):
             ),
         ]
 
+    # The importer sets it on the sources it writes and calls validate_citations() once the
+    # whole import is written: one file may change a body and the citations that quote it.
+    defer_citation_check = False
+
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}"
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.defer_citation_check:
+            self.validate_citations()
+
+    def validate_citations(self) -> None:
+        """Citation.clean's rule seen from the source: the body (as it is on this instance,
+        saved or not) must contain the excerpt of every stored citation of the source. Raises
+        a ValidationError on `body` that says how many citations it would break and lists the
+        first BROKEN_CITATIONS_LISTED (the record each supports, the field, the excerpt)."""
+        if self.pk is None:
+            return  # a new source has no citations yet
+        # Oldest first (by primary key), so that the same change always lists the same ones.
+        excerpts = (
+            Citation.objects.filter(source_id=self.pk).order_by("pk").values_list("pk", "excerpt")
+        )
+        broken = [pk for pk, excerpt in excerpts if excerpt not in self.body]
+        if not broken:
+            return
+        listed = (
+            Citation.objects.filter(pk__in=broken[:BROKEN_CITATIONS_LISTED])
+            .select_related(*CITATION_LABEL_RELATIONS)
+            .order_by("pk")
+        )
+        count = f"{len(broken)} citation{'' if len(broken) == 1 else 's'}"
+        messages = [
+            f"The text no longer contains the excerpt of {count} of this source (an excerpt "
+            "must occur verbatim in its source's body): keep the excerpts in the text, or "
+            "change or delete those citations first.",
+            *(citation.describe() for citation in listed),
+        ]
+        if len(broken) > BROKEN_CITATIONS_LISTED:
+            messages.append(f"... and {len(broken) - BROKEN_CITATIONS_LISTED} more.")
+        raise ValidationError({"body": messages})
 
 
 class Country(TimeStampedModel):
@@ -896,6 +939,21 @@ def new_citation_key() -> str:
     return uuid.uuid4().hex
 
 
+# What Citation.describe() reads of the record a citation supports.
+CITATION_LABEL_RELATIONS = (
+    "event",
+    "event_relation__from_event",
+    "event_relation__to_event",
+    "participation__event",
+    "participation__participant",
+    "participant",
+    "statement",
+    "tariff_measure",
+    "topic",
+    "country",
+)
+
+
 class CitationManager(models.Manager["Citation"]):
     def get_by_natural_key(self, key: str) -> "Citation":
         return self.get(key=key)
@@ -969,6 +1027,17 @@ class Citation(TimeStampedModel):
                 record: models.Model = getattr(self, name)
                 return record
         return None
+
+    def describe(self) -> str:
+        """The citation in a sentence: the record it supports (by slug or code), the field,
+        the start of the excerpt."""
+        target = self.target
+        if target is None:  # pragma: no cover - a database constraint guarantees one
+            return f"citation {self.key}"
+        name = getattr(target, "slug", None) or getattr(target, "iso2", None) or str(target)
+        field = f", field {self.field}" if self.field else ""
+        excerpt = self.excerpt if len(self.excerpt) <= 60 else self.excerpt[:57] + "..."
+        return f'{target._meta.verbose_name} {name}{field}: "{excerpt}"'
 
     def clean(self) -> None:
         super().clean()

@@ -6,7 +6,7 @@ from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from events.models import Country, Event, Topic
+from events.models import Country, Event, Source, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,62 @@ def test_it_records_the_editor_in_the_change_history(staff_client: Client) -> No
     assert response.status_code == 302
     history = Country.objects.get(iso2="IN").history.get()
     assert (history.history_type, history.history_user) == ("+", staff_client.user)  # type: ignore[attr-defined]
+
+
+def source_form(source: Source, **changes: str) -> dict[str, str]:
+    """The source's change form as the admin fills it, with `changes`."""
+    return {
+        "slug": source.slug,
+        "title": source.title,
+        "publisher": source.publisher,
+        "web_url": source.web_url,
+        "published_on": str(source.published_on or ""),
+        "published_precision": source.published_precision,
+        "note": source.note,
+        "language": source.language,
+        "body": source.body,
+        "body_kind": source.body_kind,
+        "retrieved_at_0": "",
+        "retrieved_at_1": "",
+        **changes,
+    }
+
+
+def test_it_refuses_a_source_text_that_drops_a_cited_excerpt(
+    staff_client: Client, article: None
+) -> None:
+    """Issue 12: the source's change form saved a body its citations no longer occur in."""
+    source = Source.objects.get(slug="reuters-washington-2025-04-07")
+    body = source.body
+    arrest = '  Reuters placed the arrest "last month", i.e. March 2025.\n'
+
+    response = staff_client.post(
+        admin_url(Source, "change", source.pk), source_form(source, body=body.replace(arrest, ""))
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "body": [
+            "The text no longer contains the excerpt of 1 citation of this source (an excerpt "
+            "must occur verbatim in its source's body): keep the excerpts in the text, or change "
+            "or delete those citations first.",
+            'event mohammad-sharifullah-arrested-2025-03, field start_date: "Reuters placed the '
+            'arrest "last month", i.e. March 2025."',
+        ]
+    }
+    assert "The text no longer contains the excerpt of 1 citation" in response.content.decode()
+    assert Source.objects.get(pk=source.pk).body == body
+
+
+def test_it_saves_a_source_text_that_keeps_every_excerpt(
+    staff_client: Client, article: None
+) -> None:
+    source = Source.objects.get(slug="reuters-washington-2025-04-07")
+    body = source.body + "\n- A line nothing cites yet."
+
+    response = staff_client.post(
+        admin_url(Source, "change", source.pk), source_form(source, body=body)
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Source.objects.get(pk=source.pk).body == body

@@ -470,3 +470,97 @@ def test_it_leaves_nothing_behind_when_the_database_fails_halfway(editor: TokenC
     )
     assert rows() == before
     assert not Event.objects.filter(slug="dar-visits-washington").exists()
+
+
+# Issue 12: editing a source's text silently broke its citations (an excerpt must occur in its
+# source's body), and then the export no longer imported. Source.clean() refuses it.
+REUTERS = "reuters-washington-2025-04-07"
+ARREST_LINE = '  Reuters placed the arrest "last month", i.e. March 2025.\n'
+
+
+def breaks(count: str) -> str:
+    return (
+        f"The text no longer contains the excerpt of {count} of this source (an excerpt must "
+        "occur verbatim in its source's body): keep the excerpts in the text, or change or "
+        "delete those citations first."
+    )
+
+
+def test_it_refuses_a_source_body_that_drops_a_cited_excerpt(editor: TokenClient) -> None:
+    source = Source.objects.get(slug=REUTERS)
+    before = (source.body, source.updated_at, source.history.count())
+    etag = editor.get(f"/api/v1/sources/{REUTERS}/")["ETag"]
+
+    response = editor.send(
+        "PATCH", f"/api/v1/sources/{REUTERS}/", {"body": source.body.replace(ARREST_LINE, "")}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "Invalid input: body. See `errors` for what is wrong with each.",
+        "errors": {
+            "body": [
+                breaks("1 citation"),
+                'event mohammad-sharifullah-arrested-2025-03, field start_date: "Reuters placed '
+                'the arrest "last month", i.e. March 2025."',
+            ]
+        },
+    }
+    source.refresh_from_db()
+    assert (source.body, source.updated_at, source.history.count()) == before
+    assert editor.get(f"/api/v1/sources/{REUTERS}/")["ETag"] == etag
+
+
+def test_it_refuses_a_put_that_replaces_a_cited_text(editor: TokenClient) -> None:
+    record = editor.get(f"/api/v1/sources/{REUTERS}/").json()
+    body = record["body"]
+
+    response = editor.send("PUT", f"/api/v1/sources/{REUTERS}/", {**record, "body": "Nothing."})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {  # oldest citation first
+        "body": [
+            breaks("5 citations"),
+            'country CD: ""Congo" in the article is the Democratic Republic of the ..."',
+            'event rubio-dar-phone-call-2025-04-07, field start_date: "The call took place on '
+            'Monday 7 April 2025."',
+            'event us-state-department-statement-on-rubio-dar-call, field start_date: "The call '
+            'took place on Monday 7 April 2025."',
+            'event pakistan-foreign-ministry-statement-on-rubio-dar-call, field start_date: "The '
+            'call took place on Monday 7 April 2025."',
+            'event mohammad-sharifullah-arrested-2025-03, field start_date: "Reuters placed the '
+            'arrest "last month", i.e. March 2025."',
+        ]
+    }
+    assert Source.objects.get(slug=REUTERS).body == body
+
+
+def test_it_lists_the_first_ten_broken_citations_and_counts_the_rest(
+    editor: TokenClient,
+) -> None:
+    slug = "newsx-us-pakistan-talks-2025-04"
+    cited = Citation.objects.filter(source__slug=slug).count()
+
+    response = editor.send("PATCH", f"/api/v1/sources/{slug}/", {"body": "Nothing."})
+
+    assert response.status_code == 400
+    messages = response.json()["errors"]["body"]
+    assert (messages[0], len(messages), messages[-1]) == (
+        breaks(f"{cited} citations"),
+        12,
+        f"... and {cited - 10} more.",
+    )
+
+
+def test_it_accepts_a_body_edit_that_keeps_every_excerpt(editor: TokenClient) -> None:
+    source = Source.objects.get(slug=REUTERS)
+    body = source.body + "\n- A line nothing cites yet."
+
+    response = editor.send("PATCH", f"/api/v1/sources/{REUTERS}/", {"body": body})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["body"] == body
+    assert Source.objects.get(slug=REUTERS).body == body

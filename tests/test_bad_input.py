@@ -345,6 +345,15 @@ CASES: list[tuple[str, str, str, Any, str, int, str]] = [
         "participations[0].participant",
     ),
     (
+        "source-text-dropping-cited-excerpts",
+        "PATCH",
+        "/api/v1/sources/reuters-washington-2025-04-07/",
+        body({"body": "Nothing anything cites."}),
+        "application/json",
+        400,
+        "body",
+    ),
+    (
         "sql-in-a-slug",
         "POST",
         "/api/v1/events/",

@@ -325,6 +325,188 @@ def test_an_unknown_reference_names_the_field_of_the_nested_record(
     assert table_sizes() == sizes
 
 
+# Issue 12 (hostile clients): NUL characters, lone surrogates and absurd nesting were a
+# traceback (UnicodeEncodeError printing the problems, RecursionError reading the file) or a
+# database error; they are problems like any other, found by the API parser's own check.
+NUL = "NUL characters (\\u0000) are not allowed."
+SURROGATE = "Lone surrogates (\\ud800 to \\udfff without their pair) are not Unicode text."
+KEY_SURROGATE = "A field name contains a lone surrogate (\\ud800 to \\udfff without its pair)."
+TOO_DEEP = "Nested more than 20 levels deep; no record has that shape."
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def rejected(*paths: Path) -> list[str]:
+    """The problems listed for the files (which must be refused, writing nothing)."""
+    sizes = table_sizes()
+    with pytest.raises(CommandError) as raised:
+        import_files(*paths)
+    assert table_sizes() == sizes
+    listed = str(raised.value)
+    listed.encode("utf-8")  # printable: no lone surrogate reaches the terminal
+    return listed.splitlines()
+
+
+def test_unstorable_text_in_a_json_file_is_a_problem_of_its_record(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.json"
+    path.write_text(
+        '[{"slug": "fine", "name": "Fine"},\n'
+        ' {"slug": "nul", "name": "A\\u0000B"},\n'
+        ' {"slug": "surrogate", "name": "S", "citations": [{"source": "seed-source-notes", '
+        '"excerpt": "x", "field\\udfff": ""}]},\n'
+        ' {"slug": "deep", "name": "D", "description": ' + "[" * 25 + "]" * 25 + "}]\n"
+    )
+
+    assert rejected(path) == [
+        "3 problem(s); nothing was written.",
+        f"{path}:record 2: name: {NUL}",
+        f"{path}:record 3: citations[0]: {KEY_SURROGATE}",
+        f"{path}:record 4: description{'[0]' * 19}: {TOO_DEEP}",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_json_file_nested_100000_deep_is_a_problem_at_its_line(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.json"
+    path.write_text(
+        '[{"slug": "fine", "name": "Fine"},\n {"slug": "x", "name": "[{", "description":\n'
+        + DEEP
+        + "}]"
+    )
+
+    assert rejected(path)[1:] == [f"{path}:line 3: {TOO_DEEP}"]
+
+
+def test_unstorable_text_in_an_ndjson_file_is_a_problem_of_its_line(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.ndjson"
+    path.write_text(
+        '{"slug": "fine", "name": "Fine"}\n'
+        '{"slug": "nul", "name": "A\\u0000B"}\n'
+        '{"slug": "surrogate\\ud800", "name": "S"}\n'
+        '{"slug": "deep", "name": ' + DEEP + "}\n"
+        '{"slug": "raw-nul", "name": "A\x00B"}\n'
+    )
+
+    assert rejected(path)[1:] == [
+        f"{path}:line 2: name: {NUL}",
+        f"{path}:line 3: slug: {SURROGATE}",
+        f"{path}:line 4: {TOO_DEEP}",
+        # A raw NUL byte is a control character JSON does not allow in a string.
+        f"{path}:line 5: Not valid JSON: Invalid control character at.",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_unstorable_text_in_a_csv_file_is_a_problem_of_its_line_and_column(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.csv"
+    cited = '"[{""source"": ""seed-source-notes"", ""excerpt"": ""A\\ud800""}]"'
+    deep = "[" * 50_000 + "]" * 50_000  # within the csv module's field limit of 131072
+    path.write_bytes(
+        (
+            "slug,name,citations\n"
+            "fine,Fine,\n"
+            "raw-nul,A\x00B,\n"
+            f"surrogate,S,{cited}\n"
+            f"deep,D,{deep}\n"
+        ).encode()
+    )
+
+    assert rejected(path)[1:] == [
+        f"{path}:line 3: name: {NUL}",
+        f"{path}:line 4: citations[0].excerpt: {SURROGATE}",
+        f"{path}:line 5: citations: {TOO_DEEP}",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_nul_in_a_csv_header_is_a_problem_of_the_header(tmp_path: Path, importer: User) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_bytes(b"slug,na\x00me\nfine,Fine\n")
+
+    assert rejected(path)[1:] == [f"{path}:line 1: column 2: {NUL}"]
+
+
+# Issue 12: a source's body changed by an import broke the citations that quote it (and then
+# the export no longer imported). The import's end state is checked, so a body and the
+# citations quoting it may change together.
+REUTERS = "reuters-washington-2025-04-07"
+ARREST = "mohammad-sharifullah-arrested-2025-03"
+ARREST_LINE = 'Reuters placed the arrest "last month", i.e. March 2025.'
+NEW_ARREST_LINE = "Reuters dated the arrest to March 2025."
+
+
+def exported(directory: Path, collection: str, **changes: Any) -> Path:
+    """The collection exported as NDJSON, with `changes` ({key: {field: value}}) made."""
+    path = directory / f"{collection}.ndjson"
+    call_command(
+        "export_data",
+        resource=[collection],
+        format="ndjson",
+        output_dir=directory,
+        stderr=io.StringIO(),
+    )
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        record.update(changes.get(record.get("slug"), {}))
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def reworded_arrest_citations() -> list[dict[str, str]]:
+    citations = Event.objects.get(slug=ARREST).citations.select_related("source")
+    return sorted(
+        (
+            {
+                "source": c.source.slug,
+                "excerpt": NEW_ARREST_LINE if c.excerpt == ARREST_LINE else c.excerpt,
+                "field": c.field,
+            }
+            for c in citations
+        ),
+        key=json.dumps,
+    )
+
+
+def test_a_source_body_that_breaks_citations_is_a_problem(tmp_path: Path, importer: User) -> None:
+    body = Source.objects.get(slug=REUTERS).body
+    sources = exported(tmp_path, "sources", **{REUTERS: {"body": body.replace(ARREST_LINE, "")}})
+    line = next(n for n, text in enumerate(sources.read_text().splitlines(), 1) if REUTERS in text)
+
+    assert rejected(sources) == [
+        "2 problem(s); nothing was written.",
+        f"{sources}:line {line}: body: The text no longer contains the excerpt of 1 citation of "
+        "this source (an excerpt must occur verbatim in its source's body): keep the excerpts "
+        "in the text, or change or delete those citations first.",
+        f'{sources}:line {line}: body: event {ARREST}, field start_date: "{ARREST_LINE}"',
+    ]
+    assert Source.objects.get(slug=REUTERS).body == body
+
+
+def test_a_source_body_and_its_citations_may_change_together(
+    tmp_path: Path, importer: User
+) -> None:
+    body = Source.objects.get(slug=REUTERS).body.replace(ARREST_LINE, NEW_ARREST_LINE)
+    sources = exported(tmp_path, "sources", **{REUTERS: {"body": body}})
+    events = exported(tmp_path, "events", **{ARREST: {"citations": reworded_arrest_citations()}})
+
+    dry_run = import_files(sources, events, dry_run=True)
+    output = import_files(sources, events)
+
+    assert counts(dry_run)["sources"] == counts(output)["sources"] == [0, 1, 8, 0]
+    assert counts(output)["events"] == [0, 1, 7, 0]
+    assert Source.objects.get(slug=REUTERS).body == body
+    excerpts = set(Event.objects.get(slug=ARREST).citations.values_list("excerpt", flat=True))
+    assert NEW_ARREST_LINE in excerpts
+    assert ARREST_LINE not in excerpts
+
+
 def test_a_slug_listed_twice_is_a_problem(tmp_path: Path, importer: User) -> None:
     path = tmp_path / "topics.csv"
     path.write_text("slug,name\nsame,One\nsame,Two\n")

@@ -361,7 +361,11 @@ class SourceWriteSerializer(RecordWriteSerializer):
     )
     note = _text()
     language = StrictCharField(required=False, default="en")
-    body = StrictCharField(trim_whitespace=False)
+    body = StrictCharField(
+        trim_whitespace=False,
+        help_text="The text excerpts are checked against. A change that drops the excerpt of "
+        "any citation of the source is refused (400 on `body`, listing those citations).",
+    )
     body_kind = serializers.ChoiceField(
         choices=Source.BodyKind.choices, required=False, default=Source.BodyKind.FULL_TEXT
     )
