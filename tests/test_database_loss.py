@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import psycopg
 import pytest
@@ -24,7 +25,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from events import exports
-from events.models import Event
+from events.models import Event, Topic
+from events.views import TopicViewSet
 
 from . import factories as f
 from .conftest import make_user
@@ -377,3 +379,99 @@ def test_an_export_cut_midway_is_an_incomplete_read_to_the_client(
 
     whole = http_get(url, "/api/v1/events/export/?format=ndjson")
     assert (whole.status, len(whole.read().splitlines())) == (200, events)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+TOPIC = {"slug": "export-controls", "name": "Export controls", "parent": "trade"}
+
+
+def kill(connection_: Any) -> None:
+    """Terminate the server process behind a Django connection, as an operator (or a crash)
+    would: the client finds out at its next statement."""
+    dsn = {
+        k: v
+        for k, v in connection_.get_connection_params().items()
+        if k in ("host", "port", "user", "dbname")
+    }
+    with psycopg.connect(**dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [connection_.connection.info.backend_pid])
+
+
+@pytest.mark.parametrize("when", ["during-the-write", "reading-the-answer-back"])
+def test_a_write_whose_connection_dies_before_commit_is_a_503_and_its_retry_a_201(
+    token: str, when: str
+) -> None:
+    """Regression (issue 12): the answer was read back after COMMIT, so a connection lost then
+    gave a 503 for a committed record, and the retry a 400 for its duplicate slug. The answer
+    is now read inside the write's transaction: a 503 means nothing was written."""
+    editor = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    original = TopicViewSet.detail_response
+    state = {"inserts": 0, "killed": False}
+
+    def reading_back(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if when == "reading-the-answer-back":
+            kill(connection)
+            state["killed"] = True
+        return original(self, *args, **kwargs)
+
+    def kill_in_the_write(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        state["inserts"] += sql.startswith("INSERT")
+        if when == "during-the-write" and state["inserts"] == 2 and not state["killed"]:
+            kill(context["connection"])  # the topic's row is inserted, its history entry not
+            state["killed"] = True
+        return execute(sql, params, many, context)
+
+    with (
+        mock.patch.object(TopicViewSet, "detail_response", reading_back),
+        connection.execute_wrapper(kill_in_the_write),
+    ):
+        response = editor.post("/api/v1/topics/", TOPIC, content_type="application/json")
+    assert state["killed"]
+    assert_unavailable(response)
+    assert not Topic.objects.filter(slug="export-controls").exists()
+
+    retry = editor.post("/api/v1/topics/", TOPIC, content_type="application/json")
+    assert retry.status_code == 201, retry.content
+    assert Topic.objects.get(slug="export-controls").name == "Export controls"
+
+
+def test_an_update_whose_connection_dies_before_commit_changes_nothing(token: str) -> None:
+    editor = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    before = Topic.objects.get(slug="trade").description
+    original = TopicViewSet.detail_response
+
+    def reading_back(self: Any, *args: Any, **kwargs: Any) -> Any:
+        kill(connection)
+        return original(self, *args, **kwargs)
+
+    with mock.patch.object(TopicViewSet, "detail_response", reading_back):
+        response = editor.patch(
+            "/api/v1/topics/trade/", {"description": "x"}, content_type="application/json"
+        )
+    assert_unavailable(response)
+    assert Topic.objects.get(slug="trade").description == before
+
+    retry = editor.patch(
+        "/api/v1/topics/trade/", {"description": "x"}, content_type="application/json"
+    )
+    assert retry.status_code == 200
+    assert Topic.objects.get(slug="trade").description == "x"
+
+
+def test_a_write_whose_commit_never_reaches_the_database_is_a_503_and_its_retry_a_201(
+    proxy: TcpProxy, token: str
+) -> None:
+    """The connection lost at COMMIT, before the server received it: nothing is written. (Lost
+    after the server committed but before its reply arrived, the write is committed and the
+    answer still a 503: the ambiguity no client-server protocol avoids; README, Reliability.)"""
+    editor = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    proxy.cut_before(b"COMMIT")
+    response = editor.post("/api/v1/topics/", TOPIC, content_type="application/json")
+    assert_unavailable(response)
+
+    proxy.start()
+    wait_until_ready(Client())
+    assert not Topic.objects.filter(slug="export-controls").exists()
+    retry = editor.post("/api/v1/topics/", TOPIC, content_type="application/json")
+    assert retry.status_code == 201, retry.content
