@@ -177,7 +177,10 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         return self.etag_of(self.detail_data(instance))
 
     def detail_response(self, instance: Model, status: int = 200) -> Response:
-        # Read the record back as GET shows it, with everything the write changed.
+        """The answer to a write: the record read back as GET shows it, with everything the
+        write changed. Called inside the write's transaction, so that a failure to read it
+        (the connection lost) rolls the write back: a 2xx means committed, a 5xx not (but
+        for a connection lost during COMMIT itself: README, Reliability)."""
         data = self.detail_data(self.get_queryset().get(pk=instance.pk))
         response = Response(data, status=status)
         response["ETag"] = self.etag_of(data)
@@ -249,7 +252,8 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         require_body(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self.detail_response(serializer.save(), status=201)
+        with transaction.atomic():
+            return self.detail_response(serializer.save(), status=201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_body(request)
@@ -260,7 +264,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             )
             serializer.is_valid(raise_exception=True)
             serializer.save()
-        return self.detail_response(instance)
+            return self.detail_response(instance)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -73,13 +73,14 @@ def test_it_streams_csv(client: Client, params: dict[str, str], headers: dict[st
 
 def test_rows_arrive_before_the_query_finishes(client: Client, monkeypatch: Any) -> None:
     """The response is a stream: its first records are sent when only the first chunk of
-    records (and that chunk's relations) has been read."""
+    records (and that chunk's relations) has been read. That chunk is read before the response
+    starts (so that a database error is still a 503: tests/test_database_loss.py); the others
+    while it is sent."""
     monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
-    response = client.get(EVENTS)
-    assert isinstance(response, StreamingHttpResponse)
-    chunks = iter(cast(Iterator[bytes], response.streaming_content))
-
     with CaptureQueriesContext(connection) as first:
+        response = client.get(EVENTS)
+        assert isinstance(response, StreamingHttpResponse)
+        chunks = iter(cast(Iterator[bytes], response.streaming_content))
         first_chunk = next(chunks)
     with CaptureQueriesContext(connection) as rest:
         remaining = list(chunks)
@@ -188,3 +189,46 @@ def test_options_describes_the_endpoint_in_json(client: Client) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json()["name"] == "Export"
+
+
+# --- the database failing (on PostgreSQL for real: tests/test_database_loss.py) -----------------
+
+
+def lose_the_connection(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.parametrize("path", [f"{EVENTS}?format=ndjson", f"{MEASURES}?format=csv"])
+def test_a_database_failing_before_the_first_record_is_a_503(client: Client, path: str) -> None:
+    """Regression (issue 12): the query ran only once the response had started (a 200 with
+    only the CSV header, or the server's HTML 500). The first chunk is now read first."""
+    with connection.execute_wrapper(lose_the_connection):
+        response = client.get(path)
+
+    assert not response.streaming
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"] == "5"
+    assert response.json()["detail"] == "The database is not reachable; try again shortly."
+
+
+def test_a_database_failing_midway_raises_out_of_the_stream(
+    client: Client, monkeypatch: Any, caplog: Any
+) -> None:
+    """After the first chunk, the error leaves the response's iterator: the WSGI server then
+    cuts the connection without ending the chunked body (tests/test_database_loss.py shows a
+    client's incomplete read), rather than the body simply stopping."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    response = client.get(f"{EVENTS}?format=csv")
+    assert isinstance(response, StreamingHttpResponse)
+    assert response.status_code == 200
+    chunks = iter(cast(Iterator[bytes], response.streaming_content))
+    first_chunk = next(chunks)
+
+    with (
+        connection.execute_wrapper(lose_the_connection),
+        pytest.raises(OperationalError),
+    ):
+        next(chunks)
+    assert len(first_chunk.splitlines()) == 1 + 3  # the header and the first chunk's records
+    assert "Export of events.csv cut short by a database error" in caplog.text

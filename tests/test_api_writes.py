@@ -2,8 +2,10 @@
 rules, atomic, with read-only fields ignored and unknown ones refused."""
 
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db import OperationalError, connection
 from django.db.models import Model
 
 from events.models import (
@@ -18,6 +20,7 @@ from events.models import (
     TariffMeasure,
     Topic,
 )
+from events.views import RecordViewSet
 
 from .conftest import TokenClient
 
@@ -564,3 +567,95 @@ def test_it_accepts_a_body_edit_that_keeps_every_excerpt(editor: TokenClient) ->
     assert response.status_code == 200, response.content
     assert response.json()["body"] == body
     assert Source.objects.get(slug=REUTERS).body == body
+
+
+# --- the connection lost around the commit (on PostgreSQL for real: test_database_loss.py) -------
+
+
+def lose_the_connection(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+def assert_unavailable(response: Any) -> None:
+    assert response.status_code == 503, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"] == "5"
+    assert response.json()["detail"] == "The database is not reachable; try again shortly."
+
+
+def failing_read_back(original: Any) -> Any:
+    """detail_response with every query failing, as if the connection died once the write's
+    statements had run and before its answer was read."""
+
+    def detail_response(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with connection.execute_wrapper(lose_the_connection):
+            return original(self, *args, **kwargs)
+
+    return detail_response
+
+
+# Transactional: the 503 drops the "broken" connection, which on PostgreSQL would end the
+# transaction a test otherwise runs in (and the write's commit is then a real one).
+LOSING_THE_CONNECTION = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@LOSING_THE_CONNECTION
+@pytest.mark.parametrize("collection", NEW)
+def test_a_create_whose_answer_cannot_be_read_is_not_committed_and_its_retry_succeeds(
+    editor: TokenClient, collection: str
+) -> None:
+    """Regression (issue 12): the answer was read after COMMIT, so a 503 could mean a
+    committed record, whose retry was then a 400 for its duplicate slug."""
+    from .test_bad_input import rows
+
+    before = rows()
+    with mock.patch.object(
+        RecordViewSet, "detail_response", failing_read_back(RecordViewSet.detail_response)
+    ):
+        response = editor.send("POST", f"/api/v1/{collection}/", NEW[collection])
+    assert_unavailable(response)
+    assert rows() == before
+
+    retry = editor.send("POST", f"/api/v1/{collection}/", NEW[collection])
+    assert retry.status_code == 201, retry.content
+    key = "iso2" if collection == "countries" else "slug"
+    assert MODELS[collection]._default_manager.filter(**{key: KEYS[collection]}).exists()
+
+
+@LOSING_THE_CONNECTION
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_an_update_whose_answer_cannot_be_read_changes_nothing(
+    editor: TokenClient, method: str
+) -> None:
+    from .test_bad_input import rows
+
+    before, description = rows(), Topic.objects.get(slug="trade").description
+    change = {**editor.get("/api/v1/topics/trade/").json(), "description": "Changed."}
+    with mock.patch.object(
+        RecordViewSet, "detail_response", failing_read_back(RecordViewSet.detail_response)
+    ):
+        response = editor.send(method, "/api/v1/topics/trade/", change)
+    assert_unavailable(response)
+    assert rows() == before
+    assert Topic.objects.get(slug="trade").description == description
+
+    assert editor.send(method, "/api/v1/topics/trade/", change).status_code == 200
+    assert Topic.objects.get(slug="trade").description == "Changed."
+
+
+@LOSING_THE_CONNECTION
+def test_a_write_whose_commit_fails_is_a_503_and_writes_nothing(editor: TokenClient) -> None:
+    """COMMIT itself raising (on SQLite the transaction is then rolled back; on PostgreSQL a
+    connection lost at that instant leaves the outcome unknown: README, Reliability)."""
+    from .test_bad_input import rows
+
+    before = rows()
+    with mock.patch.object(
+        connection, "commit", side_effect=OperationalError("server closed the connection")
+    ) as commit:
+        response = editor.send("POST", "/api/v1/topics/", NEW["topics"])
+    assert commit.called
+    assert_unavailable(response)
+    assert rows() == before
+
+    assert editor.send("POST", "/api/v1/topics/", NEW["topics"]).status_code == 201
