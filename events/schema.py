@@ -172,6 +172,10 @@ def finish_schema(
         for method, operation in methods.items():
             for parameter in operation.get("parameters", []):
                 _add_example(path, parameter)
+            # A write needs its body, PATCH too (an empty one is a 400: events/views.py,
+            # require_body); drf-spectacular marks a partial update's body optional.
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
             errors = dict(ERRORS)
             if method in ("post", "put", "patch", "delete") and "/auth/" not in path:
