@@ -12,7 +12,7 @@
 #
 # Settings (environment):
 #   OUTSIDE_MAX_EXAMPLES       examples per operation (schemathesis' default, 100, when unset:
-#                              about 5 minutes on 2 cores; see README: Reliability)
+#                              3 to 5 minutes on 2 cores; see README: Reliability)
 #   OUTSIDE_WORKERS=2          schemathesis' concurrent workers
 #   OUTSIDE_PG_SERVER=postgres://postgres@127.0.0.1:5432   a database is created there per run
 #   OUTSIDE_DB=policyapi_outside_<pid>   its name
