@@ -10,7 +10,7 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test fuzz loadtest bench export-memory lint format schema setup data clean
+.PHONY: help run serve test fuzz fuzz-outside loadtest bench export-memory lint format schema setup data clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
+	@echo "make fuzz-outside  schemathesis' CLI with its defaults against \`make serve\` (PostgreSQL)"
 	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
 	@echo "make bench  the read path against two baselines (BENCH_EVENTS=100000; 'both' adds 1M)"
 	@echo "make export-memory  peak memory of a worker exporting 1,000,000 events (PostgreSQL)"
@@ -69,6 +70,13 @@ test: $(VENV)/.requirements-dev
 fuzz: $(VENV)/.requirements-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/pytest tests/test_fuzz.py -p no:logging
 	FUZZ_STATEFUL_EXAMPLES=$${FUZZ_STATEFUL_EXAMPLES:-1000} $(BIN)/pytest tests/fuzz_stateful.py -p no:logging
+
+# schemathesis' CLI as a stranger runs it: its defaults (no schemathesis.toml, no hooks), from a
+# directory outside the repository, against the service set up and served as `make serve` does,
+# on a PostgreSQL database of its own (dropped after); writes as an editor. CI runs it.
+# Settings: scripts/outside/schemathesis.sh. Needs PostgreSQL on 127.0.0.1:5432.
+fuzz-outside: $(VENV)/.requirements-dev
+	bash scripts/outside/schemathesis.sh
 
 # Serve as in production (gunicorn, a PostgreSQL database of its own, debug off) and load it for
 # 30 s: wrk on 64 connections (installed from Debian if missing) plus concurrent editor writes.

@@ -79,6 +79,11 @@ ERRORS = {
     "406": "The `Accept` header asks for a format the API cannot give (it gives JSON).",
     "429": "Too many requests: wait for `Retry-After` seconds.",
     "500": "The server failed; the error is logged.",
+    # Answered by gunicorn before the application (policyapi/gunicorn_worker.py): the schema
+    # allows filter values that add up to a longer URL than any server limit.
+    "414": "The request line (method, path and query) is over 8190 bytes: send fewer filter "
+    "values per request.",
+    "431": "Too many request headers (over 100), or one over 8190 bytes.",
 }
 WRITE_ERRORS = {
     "401": "No credentials, or invalid ones (see `WWW-Authenticate`).",
@@ -167,6 +172,10 @@ def finish_schema(
         for method, operation in methods.items():
             for parameter in operation.get("parameters", []):
                 _add_example(path, parameter)
+            # A write needs its body, PATCH too (an empty one is a 400: events/views.py,
+            # require_body); drf-spectacular marks a partial update's body optional.
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
             errors = dict(ERRORS)
             if method in ("post", "put", "patch", "delete") and "/auth/" not in path:

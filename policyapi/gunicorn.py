@@ -17,12 +17,24 @@ def _count(name: str, default: int) -> int:
 
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
 workers = _count("WEB_CONCURRENCY", os.cpu_count() or 1)
-worker_class = "gthread"
+# gthread, answering what gunicorn refuses before Django (an over-long request line, malformed
+# or too many headers) with problem+json instead of gunicorn's HTML page.
+worker_class = "policyapi.gunicorn_worker.ProblemThreadWorker"
 threads = _count("GUNICORN_THREADS", 4)
 # A request still running after this many seconds is a bug (or a stuck database): the worker is
 # restarted rather than left hanging.
 timeout = _count("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
+# What gunicorn reads before the application. The request line (method, path and query) may be
+# 8190 bytes, the most gunicorn can bound (its default is 4094; 0 would read without limit). The
+# longest events list a client is likely to ask for, every filter at its 100 values with the
+# data's longest slugs and a 500-character q, is 8127 bytes comma-joined (11416 with repeated
+# parameters); the schema allows more than any limit (README: Deployment, What never reaches
+# Django). Headers keep gunicorn's defaults: 100 fields of up to 8190 bytes each (a token and a
+# session cookie are well under 100 bytes).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 keepalive = 5  # seconds; a load balancer in front keeps connections open for longer
 # The application writes one JSON line per request (events/middleware.py); gunicorn's own access
 # log would repeat it. Its error log (start-up, worker restarts) goes to stderr.

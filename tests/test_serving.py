@@ -38,6 +38,20 @@ class Server:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our server)
             return response.status, dict(response.headers), response.read()
 
+    def raw(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Send `request` as is on a new connection; the status, headers and body of the
+        answer (the server closes the connection after it)."""
+        host, port = self.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(request)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in header_lines)
+        return int(status_line.split()[1]), headers, body
+
     def log_lines(self) -> list[dict]:
         return [
             json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")
@@ -162,3 +176,101 @@ def test_it_logs_each_request_as_one_json_line_with_its_request_id(server: Serve
         "user": None,
     }
     assert line["logger"] == "policyapi.requests"
+
+
+# What gunicorn refuses before Django sees it (policyapi/gunicorn_worker.py): the status it
+# chooses, with a problem+json body instead of its HTML page.
+HOST = b"Host: 127.0.0.1\r\n"
+LIMIT_REQUEST_LINE = 8190  # policyapi/gunicorn.py
+
+
+def request_line_of(length: int) -> bytes:
+    """A GET of an unknown API path whose request line is `length` bytes long."""
+    start, end = b"GET /api/v1/", b"/ HTTP/1.1"
+    return start + b"x" * (length - len(start) - len(end)) + end
+
+
+def assert_problem(answer: tuple[int, dict[str, str], bytes], status: int, title: str) -> dict:
+    code, headers, body = answer
+    assert (code, headers["Content-Type"]) == (status, "application/problem+json")
+    assert headers["Content-Length"] == str(len(body))
+    problem = json.loads(body)
+    assert {k: problem[k] for k in ("type", "title", "status")} == {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+    }
+    assert b"<" not in body
+    return problem
+
+
+def test_it_answers_a_request_line_over_the_limit_with_a_414_problem(server: Server) -> None:
+    line = request_line_of(LIMIT_REQUEST_LINE + 1)
+    problem = assert_problem(
+        server.raw(line + b"\r\n" + HOST + b"\r\n"), 414, "Request-URI Too Long"
+    )
+    assert problem["detail"] == (
+        "The request line (method, path and query string) is longer than this server accepts "
+        "(8190 bytes). Send fewer values per filter and combine the results: the values of one "
+        "parameter are alternatives (OR), so they can be split over several requests."
+    )
+
+
+def test_it_passes_a_request_line_at_the_limit_to_django(server: Server) -> None:
+    line = request_line_of(LIMIT_REQUEST_LINE)
+    request = line + b"\r\n" + HOST + b"Connection: close\r\n\r\n"
+    problem = assert_problem(server.raw(request), 404, "Not Found")
+    assert problem["detail"].startswith("Nothing is published at /api/v1/xxx")
+
+
+def test_it_answers_raw_non_ascii_bytes_in_the_path_with_a_400_problem(server: Server) -> None:
+    request = b"GET /api/v1/events/caf\xc3\xa9/ HTTP/1.1\r\n" + HOST + b"\r\n"
+    problem = assert_problem(server.raw(request), 400, "Bad Request")
+    assert "printable ASCII" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"Bad Header: x", b"No-Colon", b"X-Control: a\x00b", b"X-Folded: a\r\n b"],
+    ids=["space-in-name", "no-colon", "nul-in-value", "obsolete-folding"],
+)
+def test_it_answers_a_malformed_header_with_a_400_problem(server: Server, header: bytes) -> None:
+    request = b"GET /api/v1/events/ HTTP/1.1\r\n" + HOST + header + b"\r\n\r\n"
+    problem = assert_problem(server.raw(request), 400, "Bad Request")
+    assert problem["detail"].startswith("A header field is malformed")
+
+
+def test_it_answers_too_many_headers_with_a_431_problem(server: Server) -> None:
+    headers = b"".join(b"X-Header-%d: y\r\n" % i for i in range(101))
+    request = b"GET /api/v1/events/ HTTP/1.1\r\n" + HOST + headers + b"\r\n"
+    problem = assert_problem(server.raw(request), 431, "Request Header Fields Too Large")
+    assert problem["detail"] == (
+        "The request has too many header fields (at most 100) or one that is too large "
+        "(at most 8190 bytes)."
+    )
+
+
+def test_it_answers_a_header_over_the_size_limit_with_a_431_problem(server: Server) -> None:
+    request = b"GET /api/v1/events/ HTTP/1.1\r\n" + HOST + b"X-Big: " + b"y" * 8200 + b"\r\n\r\n"
+    assert_problem(server.raw(request), 431, "Request Header Fields Too Large")
+
+
+@pytest.mark.parametrize(
+    ("request_line", "detail"),
+    [
+        (b"G(T /api/v1/events/ HTTP/1.1", "The request method is not a valid HTTP method."),
+        (
+            b"GET /api/v1/events/ HTTP/9.9",
+            "The HTTP version is malformed or not supported: this server speaks HTTP/1.0 and 1.1.",
+        ),
+        (b"GET /api/v1/events/", None),
+    ],
+    ids=["method", "version", "no-version"],
+)
+def test_it_answers_a_malformed_request_line_with_a_400_problem(
+    server: Server, request_line: bytes, detail: str | None
+) -> None:
+    problem = assert_problem(
+        server.raw(request_line + b"\r\n" + HOST + b"\r\n"), 400, "Bad Request"
+    )
+    assert problem["detail"] == (detail or problem["detail"])

@@ -1,0 +1,68 @@
+"""The verdict of `make fuzz-outside` on schemathesis' JUnit report: every failure it found, one
+line each (operation, check, status, detail) with its curl, and exit 1 unless each is tolerated.
+
+Tolerated, because no OpenAPI schema can say the rule, and printed all the same:
+- ST202 (schema-valid request rejected) answered 400: a write's domain rules span fields and
+  records (an end date after its start, an excerpt found in its source, a slug not yet taken);
+  a read's filter must name an existing record (`topic=x`), and `cursor` and `page` exclude
+  each other. The project's own fuzzing (tests/test_fuzz.py, schemathesis.toml) allows these
+  400s on writes and makes reads name existing records.
+- ST202 answered 412, ST201 (schema-violating request accepted) answered 412: schemathesis sends
+  the schema's example `If-Match`, which is stale, and a precondition is checked before the body
+  (RFC 9110 13.2.2), so a write with a stale If-Match is refused 412 whatever its body.
+Everything else fails the run: a server error, an undocumented status, content type or header,
+a body the schema does not allow, invalid input accepted (2xx), valid input refused with any
+other status, a network error.
+
+Usage: verdict.py REPORT.xml
+"""
+
+import re
+import sys
+import xml.etree.ElementTree as ET  # schemathesis' own report, from this run
+
+TOLERATED = {("ST202", 400), ("ST202", 412), ("ST201", 412)}
+CASE = re.compile(r"^\d+\. Test Case ID: (\S+)$", re.MULTILINE)
+CHECK = re.compile(r"^- (ST\d{3}) (.*)$", re.MULTILINE)
+STATUS = re.compile(r"^\[(\d{3})\] [^\n]*:\n\n\s*`(.*?)`?$", re.MULTILINE)
+CURL = re.compile(r"^\s*(curl .*)$", re.MULTILINE)
+
+
+def cases(text: str) -> list[str]:
+    """The test cases of one failure element (schemathesis numbers them 1., 2., ...)."""
+    starts = [m.start() for m in CASE.finditer(text)] or [0]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def main(path: str) -> int:
+    failed = tolerated = 0
+    for testcase in ET.parse(path).getroot().iter("testcase"):  # noqa: S314  # our own file
+        operation = testcase.get("name", "?")
+        for element in [*testcase.iter("failure"), *testcase.iter("error")]:
+            for case in cases(element.text or element.get("message") or ""):
+                checks = CHECK.findall(case)
+                status_match = STATUS.search(case)
+                status = int(status_match.group(1)) if status_match else None
+                detail = status_match.group(2)[:300] if status_match else case.strip()[:300]
+                ok = (
+                    element.tag == "failure"
+                    and bool(checks)
+                    and all((code, status) in TOLERATED for code, _ in checks)
+                )
+                tolerated += ok
+                failed += not ok
+                names = ", ".join(f"{code} {title}".strip() for code, title in checks)
+                say(f"{'tolerated' if ok else 'FAILED   '} {operation}: {names or element.tag}")
+                say(f"    [{status}] {detail}")
+                for curl in CURL.findall(case):
+                    say(f"    {curl}")
+    say(f"\nfuzz-outside: {failed} failure(s), {tolerated} tolerated (scripts/outside/verdict.py)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
