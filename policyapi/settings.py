@@ -243,6 +243,8 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfil
 # Production names each file by its content hash (base.1a2b3c.css) and keeps gzip copies beside
 # them, so WhiteNoise can let browsers and CDNs cache them for a year and send them compressed.
 # That needs `collectstatic` first, which the development server and the tests do without.
+# Files served at the site's root, by WhiteNoise as static files (browsers ask for /favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "policyapi" / "public"
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
