@@ -20,11 +20,9 @@ def shown_json(page: str) -> str:
     return html.unescape(body)
 
 
-@pytest.mark.parametrize("accept", [{"format": "api"}, {"HTTP_ACCEPT": "text/html"}])
-def test_it_shows_indented_json_in_the_html_view(client: Client, accept: dict[str, str]) -> None:
-    params = {"format": "api"} if "format" in accept else {}
-    headers = {k: v for k, v in accept.items() if k != "format"}
-    response = client.get("/api/v1/topics/tariffs/", params, **headers)
+@pytest.mark.parametrize(("query", "accept"), [("?format=api", "*/*"), ("", "text/html")])
+def test_it_shows_indented_json_in_the_html_view(client: Client, query: str, accept: str) -> None:
+    response = client.get(f"/api/v1/topics/tariffs/{query}", HTTP_ACCEPT=accept)
     assert response["Content-Type"] == "text/html; charset=utf-8"
     body = shown_json(response.content.decode())
     # As stock Django REST framework shows it: indented by 4, one member a line (and with
