@@ -10,12 +10,13 @@ PORT ?= 8000
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test fuzz fuzz-outside loadtest bench export-memory lint format schema setup data clean
+.PHONY: help run serve test fuzz fuzz-outside loadtest bench export-memory lint format schema setup data editor clean
 
 help:
 	@echo "make run    set up, load the article's data and serve on http://$(HOST):$(PORT)/"
 	@echo "make serve  the same data served as in production: gunicorn, WhiteNoise, debug off"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make editor the user \`editor\` (editors group) that the README's write examples use"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make fuzz-outside  schemathesis' CLI with its defaults against \`make serve\` (PostgreSQL)"
@@ -39,10 +40,20 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 
 setup: $(VENV)/.requirements
 
+# This checkout's development settings, so that every manage.py command typed in a terminal runs
+# as `make run` does (policyapi/settings.py reads the file; a variable in the environment wins).
+# Written once, never overwritten: edit it freely. A production host has no such file.
+.env:
+	@printf '%s\n' \
+	  "# This checkout's development settings (written by make; not committed). The environment" \
+	  "# wins over this file; a production host has none (README: Configuration)." \
+	  "DJANGO_DEBUG=1" >$@
+	@echo "wrote $@: DJANGO_DEBUG=1 for manage.py commands in this checkout"
+
 # Migrate, load the article data set and the CAMEO codebook (loading either again changes
 # nothing). The codebook is GDELT's file as published: the loader reports the one line it
 # cannot repair (044) and skips it.
-data: setup
+data: setup .env
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py loaddata article
 	$(DEV) $(BIN)/python manage.py load_cameo fixtures/cameo/CAMEO.eventcodes.txt --skip-invalid
@@ -55,8 +66,15 @@ run: data
 	@echo "  Admin:       http://$(HOST):$(PORT)/admin/"
 	@echo "  Create an admin user (in another terminal):"
 	@echo "      $(BIN)/python manage.py createsuperuser"
+	@echo "  Create the user \`editor\` of the README's write examples:"
+	@echo "      make editor"
 	@echo ""
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The user `editor` in the `editors` group (no password: it writes with a token, which
+# `manage.py drf_create_token editor` gives). Running it again changes nothing.
+editor: data
+	$(DEV) $(BIN)/python manage.py create_editor editor
 
 # As production runs it (scripts/serve.sh): debug off, static files collected and served by
 # WhiteNoise, gunicorn with WEB_CONCURRENCY workers x GUNICORN_THREADS threads on HOST:PORT.

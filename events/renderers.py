@@ -23,6 +23,10 @@ def dumps(data: Any) -> bytes:
 
 
 class JSONRenderer(renderers.JSONRenderer):
+    """Compact JSON for clients; indented JSON when asked for (`Accept: application/json;
+    indent=4`) and in the browsable API's HTML view, which asks for an indent of 4 as stock
+    Django REST framework does (orjson indents by 2 only, so DRF's own encoder does that)."""
+
     def render(
         self,
         data: Any,
@@ -31,6 +35,8 @@ class JSONRenderer(renderers.JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
+        if self.get_indent(accepted_media_type or "", dict(renderer_context or {})):
+            return super().render(data, accepted_media_type, renderer_context)
         return dumps(data)
 
 

@@ -853,20 +853,29 @@ COLLECTIONS = {
 }
 
 
+# The rest of what a client finds from the root: the change feed, the vocabularies, the schema
+# and the documentation pages.
+OTHER_RESOURCES = {
+    "changes": "changes",
+    "vocabularies": "vocabularies",
+    "schema": "schema",
+    "docs": "swagger-ui",
+    "redoc": "redoc",
+}
+
+
 class ApiRootView(APIView):
     permission_classes = [AllowAny]  # read-only: GET is all it answers
 
     @extend_schema(
         summary="List the resources",
-        description="Links to every collection, the OpenAPI schema and the documentation.",
+        description="Links to every collection, the change feed, the controlled vocabularies, "
+        "the OpenAPI schema and the documentation.",
         tags=["service"],
         responses={
             200: inline_serializer(
                 "ApiRoot",
-                {
-                    name: drf_serializers.URLField()
-                    for name in [*COLLECTIONS, "vocabularies", "schema", "docs", "redoc"]
-                },
+                {name: drf_serializers.URLField() for name in [*COLLECTIONS, *OTHER_RESOURCES]},
             )
         },
     )
@@ -875,12 +884,7 @@ class ApiRootView(APIView):
         links = {
             name: reverse(f"api:{view}", request=request) for name, view in COLLECTIONS.items()
         }
-        for name, view in (
-            ("vocabularies", "vocabularies"),
-            ("schema", "schema"),
-            ("docs", "swagger-ui"),
-            ("redoc", "redoc"),
-        ):
+        for name, view in OTHER_RESOURCES.items():
             links[name] = reverse(f"api:{view}", request=request)
         return Response(links)
 

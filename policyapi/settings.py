@@ -2,6 +2,8 @@
 
 Every variable is optional for the embedded development run; the defaults are the safe ones
 (debug off, SQLite file beside the code). With debug off, DJANGO_SECRET_KEY is required.
+A development checkout keeps its own variables in `.env` (written by `make run`), which fills in
+what the environment does not set.
 A value that cannot be parsed stops start-up with ImproperlyConfigured naming the variable.
 The README's "Configuration" table lists every variable.
 """
@@ -13,8 +15,18 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A development checkout's variables: `make run` (and `make data`) write `.env` (untracked) with
+# DJANGO_DEBUG=1, so that a manage.py command typed in any terminal runs as `make run` does. A
+# variable set in the environment wins over the file (scripts/serve.sh sets DJANGO_DEBUG=0), and
+# a production host has no such file. POLICYAPI_ENV_FILE names another file, or none when empty
+# (the tests read none: a developer's file must not change what they check).
+ENV_FILE = os.environ.get("POLICYAPI_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -125,7 +137,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. "
-            "For local development run `make run`, which turns debug on."
+            "For local development run `make run` (or `make data`), which writes .env turning "
+            "debug on."
         )
     # Development only: never used with debug off (see above).
     SECRET_KEY = "django-insecure-development-only-key-do-not-deploy"  # noqa: S105
@@ -230,6 +243,8 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfil
 # Production names each file by its content hash (base.1a2b3c.css) and keeps gzip copies beside
 # them, so WhiteNoise can let browsers and CDNs cache them for a year and send them compressed.
 # That needs `collectstatic` first, which the development server and the tests do without.
+# Files served at the site's root, by WhiteNoise as static files (browsers ask for /favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "policyapi" / "public"
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

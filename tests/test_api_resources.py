@@ -30,6 +30,7 @@ def test_it_lists_the_resources_at_the_root(client: Client) -> None:
         "tariff-measures": "http://testserver/api/v1/tariff-measures/",
         "statements": "http://testserver/api/v1/statements/",
         "sources": "http://testserver/api/v1/sources/",
+        "changes": "http://testserver/api/v1/changes/",
         "vocabularies": "http://testserver/api/v1/vocabularies/",
         "schema": "http://testserver/api/v1/schema/",
         "docs": "http://testserver/api/v1/docs/",

@@ -66,7 +66,7 @@ class Browser:
             "--window-size=1400,1000",
         ):
             options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         self.screenshots = screenshots
         self.sent: dict[str, str] = {}  # request id: URL
@@ -123,6 +123,11 @@ class Browser:
             if not url.startswith((origin + "/", "data:", "blob:", "about:"))
         ]
         assert foreign == [], f"requests outside {origin}: {foreign}"
+
+    def console_errors(self) -> list[str]:
+        """The errors the page logged to the browser's console (a refused or failed load, a
+        script error), as the developer tools show them."""
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
 
     def screenshot(self, name: str) -> Path:
         path = self.screenshots / f"{name}.png"
@@ -234,9 +239,23 @@ def test_redoc_renders_the_reference(browser: Browser, live_server: Any) -> None
     )
     browser.screenshot("redoc")
     browser.assert_same_origin(live_server.url)
-    # Redocly's logo (see the template) is one the browser refused to fetch.
-    blocked = {browser.sent[r]: why for r, why in browser.blocked.items()}
-    assert blocked == {"https://cdn.redoc.ly/redoc/logo-mini.svg": "csp"}
+    # Redocly's logo (see the template) is not even attempted: nothing blocked, nothing logged.
+    assert {browser.sent[r]: why for r, why in browser.blocked.items()} == {}
+    assert not any("cdn.redoc.ly" in url for url in browser.sent.values())
+    assert browser.console_errors() == []
+
+
+def test_the_browsable_api_and_the_favicon_load_without_a_console_error(
+    browser: Browser, live_server: Any
+) -> None:
+    browser.get(f"{live_server.url}/api/v1/?format=api")
+    [body] = browser.wait_for(".response-info pre")
+    assert '"changes": "http' in body.text
+    # The HTML view indents its JSON (one member a line), as stock Django REST framework does.
+    assert '{\n    "events": ' in body.text
+    browser.get(f"{live_server.url}/favicon.ico")
+    assert browser.console_errors() == []
+    browser.assert_same_origin(live_server.url)
 
 
 def test_an_editor_changes_an_event_title_in_the_admin_and_sees_it_in_history_and_api(

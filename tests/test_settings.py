@@ -110,8 +110,29 @@ def test_manage_py_names_the_settings_problem() -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "ImproperlyConfigured: DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. For "
-        "local development run `make run`, which turns debug on."
+        "local development run `make run` (or `make data`), which writes .env turning debug on."
     )
+
+
+def test_it_reads_a_development_checkouts_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# as `make run` writes it\nDJANGO_DEBUG=1\n")
+    result = start(POLICYAPI_ENV_FILE=str(env_file))
+    assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr
+
+
+def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    # scripts/serve.sh sets DJANGO_DEBUG=0: production settings whatever the file says.
+    env_file = tmp_path / ".env"
+    env_file.write_text("DJANGO_DEBUG=1\n")
+    result = start(POLICYAPI_ENV_FILE=str(env_file), DJANGO_DEBUG="0")
+    assert result.returncode == 1
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_the_tests_read_no_env_file() -> None:
+    # pyproject.toml: a developer's .env (DJANGO_DEBUG=1) must not turn debug on under test.
+    assert os.environ["POLICYAPI_ENV_FILE"] == ""
 
 
 def test_it_refuses_to_start_on_a_bad_debug_value() -> None:
