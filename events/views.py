@@ -153,8 +153,9 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # Every action's parameters are checked before it runs: a list's 304 (answered before
-        # the list is filtered) and a create (which filters nothing) included.
-        if request.method != "OPTIONS":
+        # the list is filtered) and a create (which filters nothing) included. A method with no
+        # action here (OPTIONS, or PUT on a list) is left to its 405 or its description.
+        if self.action is not None:
             StrictFilterBackend().check_parameters(request, self)
 
     def get_serializer_class(self) -> type[drf_serializers.BaseSerializer[Any]]:
