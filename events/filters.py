@@ -2,7 +2,10 @@
 
 Conventions, the same on every collection:
 - a repeated parameter or a comma-separated value means OR (`?country=US,PK` or
-  `?country=US&country=PK`); different parameters combine with AND;
+  `?country=US&country=PK`); different parameters combine with AND; `ordering` takes several
+  sort keys the same two ways (`?ordering=title,-date` or `?ordering=title&ordering=-date`);
+- every other parameter takes one value: given more than once, it is a 400 naming it (never
+  one value kept and the others dropped);
 - a value that cannot be parsed, an unknown enum value, or a slug that names nothing is a 400
   naming the parameter; so is an unknown parameter: nothing is ever silently ignored.
 """
@@ -18,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import BaseCSVField, IsoDateTimeField
+from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -168,9 +172,21 @@ class CameoFilter(filters.MultipleChoiceFilter):
         return qs.filter(condition)
 
 
+class RepeatedCSVWidget(BaseCSVWidget):
+    """django-filter's comma-separated widget, reading a repeated parameter too:
+    `?ordering=title&ordering=-date` is `?ordering=title,-date` (django-filter keeps the last)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if isinstance(data, QueryDict) and len(data.getlist(name)) > 1:
+            return [part for value in data.getlist(name) for part in value.split(",")]
+        return super().value_from_datadict(data, files, name)
+
+
 class OrderingField(BaseCSVField):
     """django-filter's comma-separated field, refusing empty items (`?ordering=date,`), which
     it would pass on as a sort on no field."""
+
+    base_widget_class = RepeatedCSVWidget
 
     def clean(self, value: Any) -> Any:
         if value is not None and any(not str(item).strip() for item in value):
@@ -178,6 +194,33 @@ class OrderingField(BaseCSVField):
                 "Empty item: give sort keys separated by commas, e.g. title,-date.", code="empty"
             )
         return super().clean(value)
+
+
+class TextListField(_MultiValueMixin, forms.Field):
+    """Free-text values (names), each at most `max_length` characters."""
+
+    def __init__(self, *args: Any, max_length: int, **kwargs: Any) -> None:
+        self.max_length = max_length
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        for item in value or ():
+            if len(item) > self.max_length:
+                raise forms.ValidationError(
+                    "Each value has at most %(max)d characters.",
+                    code="max_length",
+                    params={"max": self.max_length},
+                )
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class TextListFilter(filters.Filter):
+    field_class = TextListField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        super().__init__(*args, **kwargs)
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -528,7 +571,7 @@ class CountryFilterSet(filters.FilterSet):
 
 
 class SourceFilter(filters.FilterSet):
-    publisher = filters.CharFilter(
+    publisher = TextListFilter(
         method="filter_publisher",
         max_length=200,
         help_text="Publisher name(s), exact but in any case.",
@@ -540,12 +583,13 @@ class SourceFilter(filters.FilterSet):
         model = Source
         fields: list[str] = []
 
-    def filter_publisher(self, qs: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
-        names = [part.strip() for part in self.data.getlist(name) for part in part.split(",")]
-        if any(not part for part in names):
-            raise ValidationError({name: ["Empty value in a comma-separated list."]})
+    def filter_publisher(
+        self, qs: QuerySet[Source], name: str, value: list[str]
+    ) -> QuerySet[Source]:
+        if not value:
+            return qs
         condition = Q()
-        for part in names:
+        for part in value:
             condition |= Q(publisher__iexact=part)
         return qs.filter(condition)
 
@@ -558,8 +602,28 @@ DETAIL_PARAMETERS = frozenset({"format"})
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor"})
 
 
+# The filters that take several values, repeated or comma-separated; every other parameter
+# (filters, pagination, `format`, a view's extra parameters) takes one.
+REPEATABLE_FILTERS = (
+    filters.MultipleChoiceFilter,
+    filters.ModelMultipleChoiceFilter,
+    OrderingFilter,
+    TextListFilter,
+)
+
+
+def given_more_than_once(names: Iterable[str]) -> ValidationError:
+    return ValidationError(
+        {
+            name: ["Given more than once: this parameter takes one value, so give it once."]
+            for name in names
+        }
+    )
+
+
 class StrictFilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend, refusing unknown query parameters.
+    """django-filter's backend, refusing unknown query parameters, and single-valued ones given
+    more than once (django-filter, like Django's QueryDict.get, would keep the last value).
 
     The check runs for every action: a detail view accepts no filter, a list (and the actions a
     view names in `filtered_actions`) its FilterSet's parameters and pagination. The view may
@@ -580,8 +644,19 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
         paging = PAGE_PARAMETERS if getattr(view, "paginator", None) is not None else frozenset()
         return DETAIL_PARAMETERS | paging | names | extra
 
+    def repeatable_parameters(self, view: APIView) -> frozenset[str]:
+        filterset_class = getattr(view, "filterset_class", None)
+        if not self.filters_apply(view) or filterset_class is None:
+            return frozenset()
+        return frozenset(
+            name
+            for name, declared in filterset_class.base_filters.items()
+            if isinstance(declared, REPEATABLE_FILTERS)
+        )
+
     def check_parameters(self, request: Request, view: APIView) -> None:
-        """Refuse unknown parameters, and empty ones (django-filter would ignore those)."""
+        """Refuse unknown parameters, single-valued ones given more than once, and empty ones
+        (django-filter would ignore those)."""
         params = request.query_params
         unknown = sorted(set(params) - self.allowed_parameters(view))
         if unknown:
@@ -589,6 +664,12 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             raise ValidationError(
                 {name: [f"Unknown query parameter. Allowed here: {allowed}."] for name in unknown}
             )
+        repeatable = self.repeatable_parameters(view)
+        repeated = sorted(
+            name for name in params if len(params.getlist(name)) > 1 and name not in repeatable
+        )
+        if repeated:
+            raise given_more_than_once(repeated)
         empty = sorted(name for name in params if any(not v.strip() for v in params.getlist(name)))
         if empty:
             raise ValidationError(

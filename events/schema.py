@@ -49,8 +49,9 @@ EXAMPLES: dict[str, Any] = {
 # Parameters left without an example: Swagger's "Try it out" sends every example, and a
 # cursor beside `page` is a 400 (one paging mode at a time).
 NO_EXAMPLE = frozenset({"cursor"})
-# Examples that differ by collection: ordering names differ.
-ORDERING_EXAMPLES = {"/api/v1/tariff-measures/": "-rate"}
+# Examples that differ by collection: ordering names differ (the nested lists and the export
+# of tariff measures sort as the collection does).
+TARIFF_MEASURE_ORDERING_EXAMPLE = "-rate"
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -212,7 +213,6 @@ CONSTRAINTS: dict[str, dict[str, Any]] = {
     "page_size": {"minimum": 1, "maximum": 100},
     "after": {"minimum": 0, "maximum": 10**18 - 1},
     "q": {"minLength": 1, "maxLength": 500, "pattern": NOT_BLANK},
-    "publisher": {"minLength": 1, "maxLength": 200, "pattern": r"^[^,]*[^,\s][^,]*$"},
     "rate_min": {"minimum": -1_000_000, "maximum": 1_000_000},
     "rate_max": {"minimum": -1_000_000, "maximum": 1_000_000},
 }
@@ -221,6 +221,7 @@ ITEM_CONSTRAINTS: dict[str, dict[str, Any]] = {
     "imposing_country": {"pattern": CODE},
     "target_country": {"pattern": CODE},
     "cameo": {"pattern": r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$"},
+    "publisher": {"minLength": 1, "maxLength": 200, "pattern": r"^[^,]*[^,\s][^,]*$"},
     **{
         name: {"pattern": SLUG, "maxLength": 120}
         for name in ("participant", "topic", "affiliation", "event", "speaker", "parent")
@@ -268,7 +269,9 @@ def _add_example(path: str, parameter: dict[str, Any]) -> None:
         raise KeyError(
             f"No example for the query parameter {name!r} of {path}: add one to EXAMPLES."
         )
-    example = ORDERING_EXAMPLES.get(path, EXAMPLES[name]) if name == "ordering" else EXAMPLES[name]
+    example = EXAMPLES[name]
+    if name == "ordering" and "tariff-measures" in path:
+        example = TARIFF_MEASURE_ORDERING_EXAMPLE
     is_array = parameter.get("schema", {}).get("type") == "array"
     if is_array and not isinstance(example, list):
         example = [example]
@@ -276,10 +279,18 @@ def _add_example(path: str, parameter: dict[str, Any]) -> None:
         example = example[0]
     parameter["example"] = example
     if is_array and parameter.get("in") == "query":
-        parameter["description"] = (
-            parameter.get("description", "").rstrip()
-            + "\n\nSeveral values (OR): repeat the parameter or separate them with commas."
+        parameter["description"] = parameter.get("description", "").rstrip() + (
+            SEVERAL_KEYS if name == "ordering" else SEVERAL_VALUES
         )
+
+
+# Every array parameter takes its values both ways; every other parameter takes one value, and
+# given more than once is a 400 (events/filters.py, StrictFilterBackend).
+SEVERAL_VALUES = "\n\nSeveral values (OR): repeat the parameter or separate them with commas."
+SEVERAL_KEYS = (
+    "\n\nSeveral sort keys, applied in the order given: separate them with commas "
+    "(`title,-date`) or repeat the parameter (`ordering=title&ordering=-date`)."
+)
 
 
 class AutoSchema(openapi.AutoSchema):

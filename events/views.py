@@ -55,6 +55,7 @@ from .filters import (
     TariffMeasureFilter,
     TopicFilter,
     UTCDateTimeField,
+    given_more_than_once,
     topic_and_descendants,
 )
 from .formats import RESOURCES
@@ -148,6 +149,14 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
     @property
     def is_detail(self) -> bool:
         return self.action in DETAIL_ACTIONS
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Every action's parameters are checked before it runs: a list's 304 (answered before
+        # the list is filtered) and a create (which filters nothing) included. A method with no
+        # action here (OPTIONS, or PUT on a list) is left to its 405 or its description.
+        if self.action is not None:
+            StrictFilterBackend().check_parameters(request, self)
 
     def get_serializer_class(self) -> type[drf_serializers.BaseSerializer[Any]]:
         if self.action in WRITE_ACTIONS:
@@ -339,7 +348,9 @@ class ExportMixin:
             return JSONRenderer(), JSONRenderer.media_type  # the endpoint's description
         if exporting:
             values = request.query_params.getlist("format")
-            if len(values) > 1 or any(value not in EXPORT_FORMATS for value in values):
+            if len(values) > 1:
+                raise given_more_than_once(["format"])
+            if any(value not in EXPORT_FORMATS for value in values):
                 raise ValidationError({"format": [f"Give one of: {', '.join(EXPORT_FORMATS)}."]})
         return super().perform_content_negotiation(request, force)  # type: ignore[misc]
 

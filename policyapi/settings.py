@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from corsheaders.defaults import default_headers, default_methods
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -423,10 +424,23 @@ for _origin in _cors_origins:
 CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
 CORS_URLS_REGEX = r"^/api/.*$"
-# Writes come from editors' own tools and the same-origin docs, not from other sites.
-CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# A browser app may also write with a token (`Authorization`, among django-cors-headers'
+# default request headers): no cookie is ever sent cross-origin (credentials off), so another
+# site cannot write with an editor's session, and a token is something the app was given.
+CORS_ALLOW_METHODS = [*default_methods, "HEAD"]
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID"]
+# The request headers the README invites clients to send: revalidation (If-None-Match), a
+# write's precondition (If-Match), and the id to quote when reporting a problem (X-Request-ID).
+CORS_ALLOW_HEADERS = [*default_headers, "if-none-match", "if-match", "x-request-id"]
+# The response headers the README invites clients to read; a browser hides every other one from
+# a script of another origin.
+CORS_EXPOSE_HEADERS = [
+    "ETag",  # If-None-Match and If-Match (Caching; Concurrency)
+    "Location",  # a created record's URL (201)
+    "Retry-After",  # 429 and 503: when to try again
+    "X-Request-ID",  # what to quote in a report (Logs)
+    "Content-Disposition",  # an export's file name
+]
 
 # --- logs --------------------------------------------------------------------------------------
 # Every record is one JSON line on stderr (events/logs.py): one per request from

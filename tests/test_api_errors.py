@@ -134,7 +134,7 @@ def test_it_answers_400_naming_each_bad_parameter(client: Client) -> None:
         (
             "/api/v1/sources/",
             {"publisher": "Reuters,"},
-            {"publisher": ["Empty value in a comma-separated list."]},
+            {"publisher": ["Empty value: give one or more values, separated by commas."]},
         ),
         (
             "/api/v1/events/",

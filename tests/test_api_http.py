@@ -76,21 +76,87 @@ def test_it_answers_a_repeated_list_request_without_querying_the_list(
     assert response.status_code == 304
 
 
+APP = "https://app.example.org"
+# What the README invites a client to read: a browser hides every other response header from a
+# script of another origin.
+EXPOSED = {"etag", "location", "retry-after", "x-request-id", "content-disposition"}
+
+
+def exposed(response: Any) -> set[str]:
+    return {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
+
+
 def test_it_lets_any_origin_read(client: Client) -> None:
-    response = client.get("/api/v1/events/", HTTP_ORIGIN="https://app.example.org")
+    response = client.get("/api/v1/events/", HTTP_ORIGIN=APP)
     assert response["Access-Control-Allow-Origin"] == "*"
-    assert "ETag" in response["Access-Control-Expose-Headers"]
+    assert exposed(response) == EXPOSED
+    assert not response.has_header("Access-Control-Allow-Credentials")
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("GET", "if-none-match"),  # revalidation (Caching)
+        ("GET", "x-request-id"),  # an id to quote (Logs)
+        ("GET", "if-none-match,x-request-id"),
+        ("PATCH", "authorization,content-type,if-match,x-request-id"),  # Concurrency
+        ("PUT", "authorization,content-type,if-match"),
+        ("DELETE", "authorization,if-match"),
+        ("POST", "authorization,content-type"),
+    ],
+)
+def test_it_allows_another_origin_the_headers_the_readme_invites(
+    client: Client, method: str, headers: str
+) -> None:
+    response = client.options(
+        "/api/v1/topics/trade/",
+        HTTP_ORIGIN=APP,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers,
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    allowed_methods = {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")}
+    assert method in allowed_methods
+    allowed = {h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert set(headers.split(",")) <= allowed
+    # Never cookies: another site cannot act with an editor's admin session.
     assert not response.has_header("Access-Control-Allow-Credentials")
 
 
 def test_it_answers_a_preflight_for_reads(client: Client) -> None:
     response = client.options(
-        "/api/v1/events/",
-        HTTP_ORIGIN="https://app.example.org",
-        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        "/api/v1/events/", HTTP_ORIGIN=APP, HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
     )
     assert response.status_code == 200
-    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    methods = {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_it_refuses_a_preflight_from_an_origin_not_configured(
+    client: Client, settings: Any
+) -> None:
+    settings.CORS_ALLOW_ALL_ORIGINS = False
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    response = client.options(
+        "/api/v1/events/",
+        HTTP_ORIGIN="https://elsewhere.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match",
+    )
+    assert not response.has_header("Access-Control-Allow-Origin")
+    allowed = client.get("/api/v1/events/", HTTP_ORIGIN=APP)
+    assert allowed["Access-Control-Allow-Origin"] == APP
+
+
+def test_it_exposes_retry_after_and_the_request_id_on_a_429(client: Client, settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "anon": "1/min"}
+    client.get("/api/v1/topics/", HTTP_ORIGIN=APP)
+    response = client.get("/api/v1/topics/", HTTP_ORIGIN=APP, HTTP_X_REQUEST_ID="app-1")
+    assert response.status_code == 429
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert {"retry-after", "x-request-id"} <= exposed(response)
+    assert (response["Retry-After"].isdigit(), response["X-Request-ID"]) == (True, "app-1")
 
 
 def test_it_sends_no_cors_headers_outside_the_api(client: Client) -> None:

@@ -381,6 +381,15 @@ CASES: list[tuple[str, str, str, Any, str, int, str]] = [
         "topics",
     ),
     (
+        "repeated-parameter-on-a-write",
+        "PATCH",
+        "/api/v1/topics/trade/?format=json&format=json",
+        body({"description": "Changed"}),
+        "application/json",
+        400,
+        "format",
+    ),
+    (
         "template-in-a-code",
         "POST",
         "/api/v1/countries/",
@@ -390,7 +399,7 @@ CASES: list[tuple[str, str, str, Any, str, int, str]] = [
         "iso2",
     ),
 ]
-QUERY_CASES: list[tuple[str, str, dict[str, str], int, str]] = [
+QUERY_CASES: list[tuple[str, str, dict[str, str | list[str]], int, str]] = [
     ("page-past-the-end", "/api/v1/events/", {"page": "9"}, 404, "Page 9 does not exist"),
     ("page-past-the-page-number-depth", "/api/v1/events/", {"page": "999"}, 400, "page"),
     ("page-zero", "/api/v1/events/", {"page": "0"}, 400, "page"),
@@ -449,6 +458,51 @@ QUERY_CASES: list[tuple[str, str, dict[str, str], int, str]] = [
     # Cursors not from a `next` link.
     ("tampered-cursor", "/api/v1/events/", {"cursor": "WyIyMDI1LTA0LTA3IiwgIngiXQ"}, 400, "cursor"),
     ("nul-cursor", "/api/v1/events/", {"cursor": "a\u0000b"}, 400, "cursor"),
+    # A single-valued parameter given twice: refused, not cut to its last value (every
+    # operation's every parameter: tests/test_api_repeated_parameters.py).
+    ("repeated-page", "/api/v1/events/", {"page": ["1", "2"]}, 400, "page"),
+    ("repeated-page-size", "/api/v1/topics/", {"page_size": ["5", "100"]}, 400, "page_size"),
+    ("repeated-cursor", "/api/v1/events/", {"cursor": ["start", "start"]}, 400, "cursor"),
+    ("repeated-q", "/api/v1/events/", {"q": ["tariffs", "minerals"]}, 400, "q"),
+    (
+        "repeated-date",
+        "/api/v1/events/",
+        {"date_from": ["2025-01-01", "2025-04-01"]},
+        400,
+        "date_from",
+    ),
+    ("repeated-rate", "/api/v1/tariff-measures/", {"rate_min": ["10", "50"]}, 400, "rate_min"),
+    (
+        "repeated-updated-since",
+        "/api/v1/statements/",
+        {"updated_since": ["2025-01-01T00:00:00Z", "2030-01-01T00:00:00Z"]},
+        400,
+        "updated_since",
+    ),
+    (
+        "repeated-group-by",
+        "/api/v1/events/stats/",
+        {"group_by": ["month", "topic"]},
+        400,
+        "group_by",
+    ),
+    (
+        "repeated-feed-since",
+        "/api/v1/changes/",
+        {"since": ["2025-01-01", "2030-01-01"]},
+        400,
+        "since",
+    ),
+    ("repeated-feed-after", "/api/v1/changes/", {"after": ["0", "40"]}, 400, "after"),
+    (
+        "repeated-export-format",
+        "/api/v1/events/export/",
+        {"format": ["csv", "ndjson"]},
+        400,
+        "format",
+    ),
+    ("repeated-format", f"/api/v1/events/{CALL}/", {"format": ["json", "api"]}, 400, "format"),
+    ("repeated-history-page", f"/api/v1/events/{CALL}/history/", {"page": ["1", "1"]}, 400, "page"),
 ]
 IDENTIFIER_FILTERS = [
     ("/api/v1/events/", "country"),
@@ -508,7 +562,7 @@ def test_it_refuses_a_broken_body_and_writes_nothing(
     ids=[case[0] for case in QUERY_CASES],
 )
 def test_it_refuses_a_broken_query(
-    client: Client, path: str, params: dict[str, str], status: int, names: str
+    client: Client, path: str, params: dict[str, str | list[str]], status: int, names: str
 ) -> None:
     before = rows()
     assert_problem(client.get(path, params), status, names)

@@ -296,3 +296,104 @@ def test_an_editor_changes_an_event_title_in_the_admin_and_sees_it_in_history_an
     shown = json.loads(browser.wait_for("pre, body")[0].text)
     assert shown["title"] == new_title
     browser.assert_same_origin(live_server.url)
+
+
+# A browser app on another origin: the page comes from 127.0.0.1 (a tiny server of its own), the
+# API from the live server's localhost, so every call is cross-origin and the browser enforces
+# CORS as it would for https://app.example.org.
+APP_PAGE = """<!doctype html>
+<meta charset="utf-8"><title>app</title><pre id="result"></pre>
+<script>
+const api = %(api)s, token = %(token)s, seen = {};
+const headersOf = (r, names) => Object.fromEntries(names.map(n => [n, r.headers.get(n)]));
+async function run() {
+  let r = await fetch(api + "/api/v1/topics/trade/", {headers: {"X-Request-ID": "app-read-1"}});
+  seen.read = {status: r.status, ...headersOf(r, ["ETag", "X-Request-ID"])};
+  r = await fetch(api + "/api/v1/topics/trade/", {headers: {"If-None-Match": seen.read.ETag}});
+  seen.revalidate = {status: r.status, ...headersOf(r, ["ETag"])};
+  const auth = {"Authorization": "Token " + token, "Content-Type": "application/json"};
+  r = await fetch(api + "/api/v1/topics/", {method: "POST", headers: auth,
+    body: JSON.stringify({slug: "from-the-app", name: "From the app"})});
+  seen.create = {status: r.status, ...headersOf(r, ["Location", "ETag"])};
+  r = await fetch(api + "/api/v1/topics/from-the-app/", {method: "PATCH",
+    headers: {...auth, "If-Match": '"stale"', "X-Request-ID": "app-write-1"},
+    body: JSON.stringify({name: "Renamed"})});
+  seen.stale_write = {status: r.status, ...headersOf(r, ["ETag", "X-Request-ID"])};
+  r = await fetch(api + "/api/v1/events/export/?format=csv");
+  seen.export = {status: r.status, ...headersOf(r, ["Content-Disposition"])};
+  for (let i = 0; i < 10 && r.status !== 429; i++) r = await fetch(api + "/api/v1/countries/");
+  seen.throttled = {status: r.status, ...headersOf(r, ["Retry-After"])};
+}
+run().catch(e => { seen.error = String(e); }).finally(() => {
+  const out = document.getElementById("result");
+  out.textContent = JSON.stringify(seen);
+  out.dataset.done = "1";
+});
+</script>
+"""
+
+
+@pytest.fixture
+def app_origin(live_server: Any) -> Iterator[str]:
+    """A second origin serving APP_PAGE, on a free port of 127.0.0.1."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from rest_framework.authtoken.models import Token
+
+    from .conftest import make_user
+
+    token = Token.objects.create(user=make_user("app", editor=True)).key
+    page = APP_PAGE % {"api": json.dumps(live_server.url), "token": json.dumps(token)}
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_page_on_another_origin_sends_and_reads_the_headers_the_readme_invites(
+    browser: Browser, live_server: Any, app_origin: str, settings: Any
+) -> None:
+    assert not live_server.url.startswith(app_origin)  # two origins: localhost and 127.0.0.1
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "anon": "4/min"}
+    browser.get(f"{app_origin}/")
+    [result] = browser.wait_for("#result[data-done]")
+    seen = json.loads(result.text)
+    assert "error" not in seen, seen
+    etag = seen["read"]["ETag"]
+    assert seen["read"] == {"status": 200, "ETag": etag, "X-Request-ID": "app-read-1"}
+    assert etag.startswith('"')
+    assert seen["revalidate"] == {"status": 304, "ETag": etag}
+    created = seen["create"]
+    assert (created["status"], created["Location"]) == (
+        201,
+        f"{live_server.url}/api/v1/topics/from-the-app/",
+    )
+    assert created["ETag"].startswith('"')
+    assert seen["stale_write"] == {
+        "status": 412,
+        "ETag": created["ETag"],
+        "X-Request-ID": "app-write-1",
+    }
+    assert seen["export"] == {
+        "status": 200,
+        "Content-Disposition": 'attachment; filename="events.csv"',
+    }
+    assert seen["throttled"]["status"] == 429
+    assert 1 <= int(seen["throttled"]["Retry-After"]) <= 60
