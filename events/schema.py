@@ -3,13 +3,16 @@
 - an example and a description for every parameter (a parameter means the same on every
   endpoint, so one example per name; a parameter without one fails schema generation);
 - the error responses every operation can give, as RFC 9457 problem details;
-- the `ETag` header of every successful read and its `304 Not Modified`.
+- the `ETag` header of every successful read and its `304 Not Modified`;
+- the article's records as response examples (events/schema_examples.py).
 """
 
 from typing import Any
 
 from drf_spectacular import openapi
 from rest_framework import permissions
+
+from events import schema_examples
 
 EXAMPLES: dict[str, Any] = {
     "page": 1,
@@ -174,6 +177,7 @@ def finish_schema(
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     _require_response_fields(result["components"]["schemas"])
     _add_links(result)
+    schema_examples.add_response_examples(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():

@@ -262,6 +262,32 @@ def test_swagger_ui_try_it_out_answers_2xx_on_every_get_operation(
     browser.assert_same_origin(live_server.url)
 
 
+def test_swagger_ui_shows_the_articles_records_as_response_examples(
+    browser: Browser, live_server: Any
+) -> None:
+    # Issue 13: the examples were made up from the schema (random slugs matching the pattern,
+    # `http://api.example.org/accounts/` paging links).
+    browser.get(f"{live_server.url}/api/v1/docs/#/events/events_retrieve")
+    block = "#operations-events-events_retrieve"
+    [example] = browser.wait_for(f"{block} tr.response[data-code='200'] pre.example")
+    shown = json.loads(example.text)
+    assert shown["slug"] == "rubio-dar-phone-call-2025-04-07"
+    assert shown["url"] == "http://127.0.0.1:8000/api/v1/events/rubio-dar-phone-call-2025-04-07/"
+    assert (
+        shown == Client(HTTP_HOST="127.0.0.1:8000").get(f"/api/v1/events/{shown['slug']}/").json()
+    )
+
+    block = "#operations-events-events_list"
+    browser.click(browser.wait_for(f"{block} .opblock-summary")[0])
+    [example] = browser.wait_for(f"{block} tr.response[data-code='200'] pre.example")
+    shown = json.loads(example.text)
+    assert shown["next"] == "http://127.0.0.1:8000/api/v1/events/?page=2&page_size=2"
+    assert [event["slug"] for event in shown["results"]] == [
+        event["slug"] for event in Client().get("/api/v1/events/?page_size=2").json()["results"]
+    ]
+    browser.assert_same_origin(live_server.url)
+
+
 def test_redoc_renders_the_reference(browser: Browser, live_server: Any) -> None:
     browser.get(f"{live_server.url}/api/v1/redoc/")
     browser.wait_for("[data-section-id='tag/events']")

@@ -7,11 +7,15 @@ an event's slug; three tariff-measure operations offered `ordering=-date`). The 
 cheaply with Django's test client.
 """
 
+import json
+import os
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+
+from events import schema_examples
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +89,47 @@ def test_it_names_a_record_of_the_operations_own_collection_in_each_path(
     for path, slug in slugs.items():
         if path.endswith("/history/"):
             assert slug == slugs[path.removesuffix("history/")], path
+
+
+def test_it_commits_the_response_examples_the_article_gives(schema: dict[str, Any]) -> None:
+    collected = schema_examples.collect(schema)
+    if os.environ.get("UPDATE_SCHEMA_EXAMPLES"):
+        schema_examples.FILE.write_text(schema_examples.dump(collected), encoding="utf-8")
+    committed = schema_examples.load()
+    stale = (
+        "events/schema_examples.json is stale: run `UPDATE_SCHEMA_EXAMPLES=1 .venv/bin/pytest "
+        "tests/test_schema_examples.py`, then `make schema`, and commit both"
+    )
+    assert committed.keys() == collected.keys(), stale
+    # What the history shows depends on when the test database loaded the article: its time,
+    # and whether a record's citations were loaded within 2 s of it (events/history.py,
+    # SAME_WRITE: then one entry, else two). Histories are compared by their shape.
+    timed = [path for path in collected if path.endswith(("/history/", "/changes/"))]
+    assert len(timed) == 8
+    for path in timed:
+        assert _shape(committed[path]) == _shape(collected[path]), f"{stale}: {path}"
+    exact = {path: body for path, body in collected.items() if path not in timed}
+    assert {path: committed[path] for path in exact} == exact, stale
+
+
+def _shape(page: dict[str, Any]) -> tuple[list[str], set[tuple[str, ...]]]:
+    return list(page), {tuple(row) for row in page["results"]}
+
+
+def test_it_shows_the_articles_records_as_every_json_success_response(
+    schema: dict[str, Any],
+) -> None:
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for code in ("200", "201"):
+                content = operation["responses"].get(code, {}).get("content", {})
+                if "application/json" in content and path != "/api/v1/auth/token/":
+                    assert "examples" in content["application/json"], f"{method} {path}"
+    examples = schema["components"]["examples"]
+    event = examples["events_retrieve"]["value"]
+    assert event["slug"] == "rubio-dar-phone-call-2025-04-07"
+    assert event["url"] == "http://127.0.0.1:8000/api/v1/events/rubio-dar-phone-call-2025-04-07/"
+    page = schema["components"]["schemas"]["PaginatedEventListList"]["properties"]
+    assert page["next"]["example"] == "http://127.0.0.1:8000/api/v1/events/?page=2&page_size=2"
+    # drf-spectacular's made-up paging links are gone.
+    assert "api.example.org" not in json.dumps(schema)
