@@ -3,13 +3,16 @@
 - an example and a description for every parameter (a parameter means the same on every
   endpoint, so one example per name; a parameter without one fails schema generation);
 - the error responses every operation can give, as RFC 9457 problem details;
-- the `ETag` header of every successful read and its `304 Not Modified`.
+- the `ETag` header of every successful read and its `304 Not Modified`;
+- the article's records as response examples (events/schema_examples.py).
 """
 
 from typing import Any
 
 from drf_spectacular import openapi
 from rest_framework import permissions
+
+from events import schema_examples
 
 EXAMPLES: dict[str, Any] = {
     "page": 1,
@@ -40,7 +43,6 @@ EXAMPLES: dict[str, Any] = {
     "parent": ["trade"],
     "publisher": "Reuters",
     "group_by": "month",
-    "slug": "rubio-dar-phone-call-2025-04-07",
     "iso2": "PK",
     "since": "2025-04-01T00:00:00Z",
     "after": 40,
@@ -49,9 +51,16 @@ EXAMPLES: dict[str, Any] = {
 # Parameters left without an example: Swagger's "Try it out" sends every example, and a
 # cursor beside `page` is a 400 (one paging mode at a time).
 NO_EXAMPLE = frozenset({"cursor"})
-# Examples that differ by collection: ordering names differ (the nested lists and the export
-# of tariff measures sort as the collection does).
-TARIFF_MEASURE_ORDERING_EXAMPLE = "-rate"
+# A `{slug}` names a record of the collection its path starts with: one of the article's
+# (fixtures/article.json), so that "Try it out" finds it (issue 13: every slug was an event's).
+SLUG_EXAMPLES = {
+    "events": "rubio-dar-phone-call-2025-04-07",
+    "participants": "marco-rubio",
+    "topics": "critical-minerals",
+    "tariff-measures": "us-reciprocal-tariff-pakistan-29-percent-2025",
+    "statements": "state-department-on-rubio-dar-call",
+    "sources": "reuters-washington-2025-04-07",
+}
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -168,6 +177,7 @@ def finish_schema(
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     _require_response_fields(result["components"]["schemas"])
     _add_links(result)
+    schema_examples.add_response_examples(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
@@ -265,13 +275,11 @@ def _add_example(path: str, parameter: dict[str, Any]) -> None:
     name = parameter["name"]
     if name in NO_EXAMPLE:
         return
-    if name not in EXAMPLES:
+    if name not in EXAMPLES and not (name == "slug" and parameter.get("in") == "path"):
         raise KeyError(
             f"No example for the query parameter {name!r} of {path}: add one to EXAMPLES."
         )
-    example = EXAMPLES[name]
-    if name == "ordering" and "tariff-measures" in path:
-        example = TARIFF_MEASURE_ORDERING_EXAMPLE
+    example = _example(path, parameter)
     is_array = parameter.get("schema", {}).get("type") == "array"
     if is_array and not isinstance(example, list):
         example = [example]
@@ -291,6 +299,21 @@ SEVERAL_KEYS = (
     "\n\nSeveral sort keys, applied in the order given: separate them with commas "
     "(`title,-date`) or repeat the parameter (`ordering=title&ordering=-date`)."
 )
+
+
+def _example(path: str, parameter: dict[str, Any]) -> Any:
+    """The example of a parameter valid for the operation at `path`: a slug of its own
+    collection, and a sort order among those it offers (the tariff measures' orders differ
+    from the events'; issue 13: three tariff-measure operations offered `-date`)."""
+    name = parameter["name"]
+    if name == "slug" and parameter.get("in") == "path":
+        return SLUG_EXAMPLES[path.removeprefix("/api/v1/").split("/")[0]]
+    example = EXAMPLES[name]
+    allowed = parameter.get("schema", {}).get("items", {}).get("enum")
+    if name == "ordering" and allowed and example not in allowed:
+        # Newest first where there is a date, as each list's default order is.
+        example = next((order for order in allowed if order.startswith("-")), allowed[0])
+    return example
 
 
 class AutoSchema(openapi.AutoSchema):
