@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from policyapi.wsgi import application
 
-from . import fuzz_hooks  # noqa: F401  (registers the hooks)
+from . import fuzz_hooks  # registers the hooks, and map_case is reapplied below
 from .conftest import make_user
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -51,4 +51,8 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case, editor_t
         if case.method in ("GET", "HEAD", "OPTIONS")
         else {"Authorization": f"Token {editor_token}"}
     )
+    # Again at call time: a case may have been generated before an earlier operation deleted
+    # the record it names (the coverage phase builds its cases ahead), and a filter naming a
+    # record that is gone is rightly a 400.
+    case = fuzz_hooks.map_case(None, case)
     case.call_and_validate(headers=headers)
