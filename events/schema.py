@@ -85,6 +85,8 @@ PROBLEM_SCHEMA = {
 ERRORS = {
     "400": "A parameter or field is unknown or its value is malformed (see `errors`).",
     "404": "No such record, or a page past the last one.",
+    "401": "The credentials sent are invalid (an unknown token, say): refused even where "
+    "none are needed (see `WWW-Authenticate`).",
     "406": "The `Accept` header asks for a format the API cannot give (it gives JSON).",
     "429": "Too many requests: wait for `Retry-After` seconds.",
     "500": "The server failed; the error is logged.",
@@ -102,6 +104,8 @@ WRITE_ERRORS = {
     "401": "No credentials, or invalid ones (see `WWW-Authenticate`).",
     "403": "Authenticated, but without the permission this write needs.",
     "409": "The write conflicts with the data: a record still referred to, or a race.",
+}
+BODY_ERRORS = {
     "413": "The request body is over the size limit (1 MB by default).",
     "415": "The body is not `application/json`.",
 }
@@ -237,6 +241,8 @@ def finish_schema(
             errors = dict(ERRORS)
             if method in ("post", "put", "patch", "delete") and "/auth/" not in path:
                 errors |= WRITE_ERRORS
+            if "requestBody" in operation:
+                errors |= BODY_ERRORS
             if method in ("put", "patch", "delete"):
                 errors |= PRECONDITION_FAILED
                 operation.setdefault("parameters", []).append(IF_MATCH)
