@@ -627,7 +627,8 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 
     The check runs for every action: a detail view accepts no filter, a list (and the actions a
     view names in `filtered_actions`) its FilterSet's parameters and pagination. The view may
-    name extra parameters per action in `extra_query_parameters`.
+    name extra parameters per action in `extra_query_parameters`, and filters an action does
+    not take in `refused_query_parameters`.
     """
 
     @staticmethod
@@ -641,6 +642,7 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             return DETAIL_PARAMETERS | extra
         filterset_class = getattr(view, "filterset_class", None)
         names = frozenset(filterset_class.base_filters) if filterset_class else frozenset()
+        names -= self.refused_parameters(view)
         paging = PAGE_PARAMETERS if getattr(view, "paginator", None) is not None else frozenset()
         return DETAIL_PARAMETERS | paging | names | extra
 
@@ -653,6 +655,13 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             for name, declared in filterset_class.base_filters.items()
             if isinstance(declared, REPEATABLE_FILTERS)
         )
+
+    @staticmethod
+    def refused_parameters(view: APIView) -> frozenset[str]:
+        """Filters of the view's FilterSet that an action does not take (the schema leaves
+        them out too: events/schema.py)."""
+        action = getattr(view, "action", None)
+        return frozenset(getattr(view, "refused_query_parameters", {}).get(action, ()))
 
     def check_parameters(self, request: Request, view: APIView) -> None:
         """Refuse unknown parameters, single-valued ones given more than once, and empty ones

@@ -5,11 +5,19 @@
 - the error responses every operation can give, as RFC 9457 problem details;
 - the `ETag` header of every successful read and its `304 Not Modified`;
 - the article's records as response examples (events/schema_examples.py).
+- the headers every answer carries (`X-Request-ID`, `Location`, `Retry-After`, ...);
+- null written the way OpenAPI 3.0 allows it (`nullable` only works beside a `type`), and
+  formats no strict validator refuses (see `_strict_nulls` and `_blank_urls`);
+- write bodies as strict as the server: the model fields' limits, no unknown property.
 """
 
 from typing import Any
 
+from django.core import validators
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import permissions
 
 from events import schema_examples
@@ -86,6 +94,8 @@ PROBLEM_SCHEMA = {
 ERRORS = {
     "400": "A parameter or field is unknown or its value is malformed (see `errors`).",
     "404": "No such record, or a page past the last one.",
+    "401": "The credentials sent are invalid (an unknown token, say): refused even where "
+    "none are needed (see `WWW-Authenticate`).",
     "406": "The `Accept` header asks for a format the API cannot give (it gives JSON).",
     "429": "Too many requests: wait for `Retry-After` seconds.",
     "500": "The server failed; the error is logged.",
@@ -94,11 +104,17 @@ ERRORS = {
     "414": "The request line (method, path and query) is over 8190 bytes: send fewer filter "
     "values per request.",
     "431": "Too many request headers (over 100), or one over 8190 bytes.",
+    "503": "The database is not reachable, or it cancelled a statement that ran too long: "
+    "retry after `Retry-After` seconds.",
 }
+# Answered by gunicorn before the application: without the application's headers.
+FROM_GUNICORN = frozenset({"414", "431"})
 WRITE_ERRORS = {
     "401": "No credentials, or invalid ones (see `WWW-Authenticate`).",
     "403": "Authenticated, but without the permission this write needs.",
     "409": "The write conflicts with the data: a record still referred to, or a race.",
+}
+BODY_ERRORS = {
     "413": "The request body is over the size limit (1 MB by default).",
     "415": "The body is not `application/json`.",
 }
@@ -119,6 +135,48 @@ ETAG_HEADER = {
         "description": "A validator for the response; send it back in `If-None-Match`.",
         "schema": {"type": "string"},
     }
+}
+REQUEST_ID_HEADER = {
+    "X-Request-ID": {
+        "description": "The request's id (yours, when you sent a short one in `X-Request-ID`): "
+        "quote it when reporting a problem; the server's log lines carry it.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+# Headers beside a response's body, by status (besides `X-Request-ID`, on every answer).
+STATUS_HEADERS: dict[str, dict[str, Any]] = {
+    "201": {
+        "Location": {
+            "description": "The URL of the record just created.",
+            "required": True,
+            "schema": {"type": "string", "format": "uri"},
+        },
+        "ETag": {**ETAG_HEADER["ETag"], "required": True},
+    },
+    "401": {
+        "WWW-Authenticate": {
+            "description": "How to authenticate: `Token` (send `Authorization: Token <key>`).",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "412": {
+        "ETag": {
+            "description": "The record's current ETag.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "429": RETRY_AFTER_HEADER,
+    "503": RETRY_AFTER_HEADER,
 }
 IF_NONE_MATCH = {
     "name": "If-None-Match",
@@ -176,6 +234,8 @@ def finish_schema(
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     _require_response_fields(result["components"]["schemas"])
+    _strict_nulls(result["components"]["schemas"])
+    _blank_urls(result["components"]["schemas"])
     _add_links(result)
     schema_examples.add_response_examples(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
@@ -191,6 +251,8 @@ def finish_schema(
             errors = dict(ERRORS)
             if method in ("post", "put", "patch", "delete") and "/auth/" not in path:
                 errors |= WRITE_ERRORS
+            if "requestBody" in operation:
+                errors |= BODY_ERRORS
             if method in ("put", "patch", "delete"):
                 errors |= PRECONDITION_FAILED
                 operation.setdefault("parameters", []).append(IF_MATCH)
@@ -209,7 +271,74 @@ def finish_schema(
                     "description": "Not modified: the `If-None-Match` ETag is current."
                 }
                 operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+            # A write answers the record as a read does, with its ETag.
+            if method in ("put", "patch") and "200" in responses:
+                responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
+            _add_headers(responses)
+            # Asking for a token needs no credentials (it is how they are obtained).
+            if path.endswith("/auth/token/"):
+                operation["security"] = []
     return result
+
+
+def _add_headers(responses: dict[str, Any]) -> None:
+    for code, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.update(STATUS_HEADERS.get(code, {}))
+        if code not in FROM_GUNICORN:
+            headers.update(REQUEST_ID_HEADER)
+        if not headers:
+            del response["headers"]
+
+
+# What OpenAPI 3.0 takes for "or null" where a type cannot carry `nullable` (a `$ref`, a
+# choice of shapes): a branch of its own, typed so that `nullable` counts, allowing null only.
+# openapi-core (OAS 3.0.3 semantics: `nullable` works only beside `type`, in the same schema
+# object) then accepts null and the object; openapi-python-client reads `enum: [null]` as None.
+NULL_BRANCH = {"type": "object", "nullable": True, "enum": [None]}
+
+
+def _walk(node: Any) -> Any:
+    """Every schema object under `node` (dicts), depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _strict_nulls(schemas: dict[str, Any]) -> None:
+    """`nullable: true` beside no `type` means nothing in OpenAPI 3.0 (a strict validator
+    refuses the null the server sends): drf-spectacular writes `{allOf: [$ref], nullable}` for a
+    nullable nested record, `{oneOf: [...], nullable}` for a nullable reference in a write, and
+    `{nullable}` alone for a JSON field (which, untyped, allows null already)."""
+    for node in list(_walk(schemas)):
+        if node.get("nullable") is not True or "type" in node:
+            continue
+        del node["nullable"]
+        if "allOf" in node and len(node["allOf"]) == 1:
+            node["anyOf"] = [*node.pop("allOf"), {**NULL_BRANCH, "enum": [None]}]
+        elif "oneOf" in node:
+            node["oneOf"].append({**NULL_BRANCH, "enum": [None]})
+
+
+def _blank_urls(schemas: dict[str, Any]) -> None:
+    """drf-spectacular writes a URL that may be blank as `oneOf: [uri, maxLength 0]`: a
+    validator that checks no formats finds "" matching both (oneOf then refuses it), and puts
+    the field's default "" under `format: uri`, where a format-checking validator refuses
+    the whole document. anyOf, with the default beside it."""
+    for node in list(_walk(schemas)):
+        branches = node.get("oneOf")
+        if not isinstance(branches, list) or not any(
+            isinstance(b, dict) and b.get("format") == "uri" for b in branches
+        ):
+            continue
+        node["anyOf"] = node.pop("oneOf")
+        for branch in node["anyOf"]:
+            if "default" in branch:
+                node["default"] = branch.pop("default")
 
 
 # What the API accepts for each query parameter, beyond its type, so that the schema states
@@ -316,6 +445,35 @@ def _example(path: str, parameter: dict[str, Any]) -> Any:
     return example
 
 
+class FilterExtension(DjangoFilterExtension):
+    """drf-spectacular's django-filter support, plus: a filter whose type the code states with
+    `@extend_schema_field` (events/filters.py) keeps its `help_text` as its description
+    (drf-spectacular drops it then), and an action leaves out the filters it refuses."""
+
+    priority = 1
+
+    def get_schema_operation_parameters(
+        self, auto_schema: Any, *args: Any, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(
+            auto_schema, *args, **kwargs
+        )
+        refused = self.target.refused_parameters(auto_schema.view)
+        return [p for p in parameters if p["name"] not in refused]
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema, told which serializer each action of a RecordViewSet
     reads and writes, and how to name its write operations."""
@@ -335,6 +493,12 @@ class AutoSchema(openapi.AutoSchema):
         if action == "destroy":
             return {204: None}
         return super().get_response_serializers()
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and hasattr(serializer, "ignored_fields"):
+            _strict_write_body(serializer, schema)
+        return schema
 
     def get_auth(self) -> list[dict[str, list[str]]]:
         auths: list[dict[str, list[str]]] = super().get_auth()
@@ -358,6 +522,62 @@ class AutoSchema(openapi.AutoSchema):
             return WRITE_DESCRIPTIONS[action]
         description: str = super().get_description()
         return description
+
+
+SERVER_MANAGED = {"description": "Server-managed (read-only): accepted and ignored."}
+
+
+def _strict_write_body(serializer: Any, schema: dict[str, Any]) -> None:
+    """A write body as the server checks it (events/serializers/write.py, StrictSerializer):
+    each field with the limits its model field enforces (read from the model, so that they
+    cannot drift), the server-managed fields it ignores, and nothing else (an unknown field is
+    a 400)."""
+    model = getattr(serializer, "model", None)
+    properties = schema.setdefault("properties", {})
+    for name, prop in properties.items():
+        if model is None:
+            break
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        for target in _string_branches(prop):
+            _constrain_from_model(field, target)
+    for name in sorted(serializer.ignored_fields - set(properties)):
+        properties[name] = dict(SERVER_MANAGED)
+    schema["additionalProperties"] = False
+
+
+def _string_branches(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The string schemas a model field's limits apply to: the property, or the branch of a
+    choice that holds the value (not a blank one's `maxLength: 0`)."""
+    if prop.get("type") == "string":
+        return [prop]
+    return [
+        branch
+        for branch in prop.get("anyOf", prop.get("oneOf", []))
+        if branch.get("type") == "string" and branch.get("maxLength") != 0
+    ]
+
+
+def _constrain_from_model(field: Any, schema: dict[str, Any]) -> None:
+    if not isinstance(field, (models.CharField, models.TextField)) or "enum" in schema:
+        return
+    for validator in field.validators:
+        if isinstance(validator, validators.MaxLengthValidator):
+            limit = validator.limit_value
+            schema["maxLength"] = min(schema.get("maxLength", limit), limit)
+        elif (
+            isinstance(validator, validators.RegexValidator)
+            and type(validator) is validators.RegexValidator
+            and not validator.inverse_match
+            and "pattern" not in schema
+        ):
+            # Python's end of string, `\Z`, is `$` in the ECMA regexes of JSON Schema; model
+            # validation runs no validator on a blank value.
+            pattern = str(getattr(validator.regex, "pattern", validator.regex))
+            pattern = pattern.replace("\\Z", "$")
+            schema["pattern"] = f"^$|{pattern}" if field.blank else pattern
 
 
 WRITE_SUMMARIES = {

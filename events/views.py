@@ -396,6 +396,8 @@ class EventViewSet(ExportMixin, RecordViewSet):
     write_serializer_class = serializers.EventWriteSerializer
     filtered_actions = ("list", "stats", "export")
     extra_query_parameters = {"stats": ("group_by",), "history": ("page", "page_size")}
+    # Stats have an order of their own (below): `ordering` would do nothing, so it is refused.
+    refused_query_parameters = {"stats": ("ordering",)}
 
     def get_queryset(self) -> QuerySet[Event]:
         # A detail is built by events/fast.py from the slug (13 queries whatever the event);
@@ -425,9 +427,10 @@ class EventViewSet(ExportMixin, RecordViewSet):
 
     @extend_schema(
         summary="Count events by month, type, topic or country",
-        description="Takes every event filter. Answers one row per group. Order: by `key` "
-        "(chronological) for `month`; by `count`, highest first, then `key` for the others. An "
-        "event filed under several topics or involving several countries counts once in each. "
+        description="Takes every event filter but `ordering`. Answers one row per group. "
+        "Order: by `key` (chronological) for `month`; by `count`, highest first, then `key` for "
+        "the others. An event filed under several topics or involving several countries counts "
+        "once in each. "
         "For `month`, an event known only to the year is counted under the year alone "
         "(`2021`).",
         parameters=[

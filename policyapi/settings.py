@@ -306,6 +306,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "tryItOutEnabled": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Relative: whichever host serves the schema serves the API (what OpenAPI assumes without
+    # `servers`, said explicitly so that linters and client generators need not guess).
+    "SERVERS": [{"url": "/", "description": "The host this schema is served from."}],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "events.models.DatePrecision",

@@ -10,6 +10,8 @@ from django.db import connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from .contract import contract_request
+
 # A read replica alias for the routing tests (tests/test_routers.py): a second connection to
 # the test database, as DATABASE_REPLICA_URLS would configure one. No read goes to it unless a
 # test names it in DATABASE_REPLICAS.
@@ -97,3 +99,10 @@ def editor(db: None) -> TokenClient:
 def reader(db: None) -> TokenClient:
     """An API client authenticated as a user without any permission."""
     return TokenClient(make_user("reader"))
+
+
+@pytest.fixture(autouse=True)
+def _responses_follow_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response of the test client is validated against openapi.yaml (tests/contract.py):
+    a response the schema does not describe fails the test that received it."""
+    monkeypatch.setattr(Client, "request", contract_request(Client.request))

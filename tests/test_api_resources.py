@@ -340,7 +340,17 @@ def test_it_counts_a_year_precision_event_under_its_year(client: Client) -> None
             {"group_by": "month", "page": "2"},
             {
                 "page": [
-                    "Unknown query parameter. Allowed here: cameo, country, date_from, date_to, event_type, format, group_by, ordering, participant, q, topic, updated_since."
+                    "Unknown query parameter. Allowed here: cameo, country, date_from, date_to, event_type, format, group_by, participant, q, topic, updated_since."
+                ]
+            },
+        ),
+        # Stats have their own order: an `ordering` would do nothing, so it is refused (and the
+        # schema leaves it out).
+        (
+            {"group_by": "month", "ordering": "-date"},
+            {
+                "ordering": [
+                    "Unknown query parameter. Allowed here: cameo, country, date_from, date_to, event_type, format, group_by, participant, q, topic, updated_since."
                 ]
             },
         ),

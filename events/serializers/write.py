@@ -15,14 +15,17 @@ from rest_framework import serializers
 
 from .. import services
 from ..models import (
+    Citation,
     Country,
     DatePrecision,
     Event,
+    EventRelation,
     EventType,
     MeasureStatus,
     MeasureType,
     Participant,
     ParticipantKind,
+    Participation,
     ParticipationRole,
     RelationType,
     Source,
@@ -132,6 +135,9 @@ class StrictSerializer(serializers.Serializer):
     """Refuses unknown fields; ignores the server-managed ones listed in `ignored_fields`."""
 
     ignored_fields: frozenset[str] = frozenset()
+    # The model whose fields' limits (max_length, validators) the schema states for the fields
+    # of the same name (events/schema.py): model validation enforces them on save.
+    model: type[models.Model] | None = None
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
@@ -157,6 +163,7 @@ def _ignored(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
 
 
 class CitationWriteSerializer(StrictSerializer):
+    model = Citation
     ignored_fields = frozenset({"supports"})
 
     source = SlugRef(Source)  # type: ignore[assignment]  # a field, not Field.source
@@ -175,6 +182,7 @@ def citations_field() -> CitationWriteSerializer:
 
 
 class ParticipationWriteSerializer(StrictSerializer):
+    model = Participation
     participant = SlugRef(Participant)
     role = serializers.ChoiceField(choices=ParticipationRole.choices)
     country = CountryRef(required=False, allow_null=True, default=None)
@@ -183,6 +191,7 @@ class ParticipationWriteSerializer(StrictSerializer):
 
 
 class RelatedEventWriteSerializer(StrictSerializer):
+    model = EventRelation
     relation_type = serializers.ChoiceField(choices=RelationType.choices)
     event = SlugRef(Event)
     direction = serializers.ChoiceField(
@@ -198,7 +207,7 @@ class RelatedEventWriteSerializer(StrictSerializer):
 class RecordWriteSerializer(StrictSerializer):
     """Base of the collections' write serializers: saving goes through events/services.py."""
 
-    model: type[models.Model]
+    model: type[models.Model]  # always set here
     # The identifier cannot change once the record exists (its URL would).
     immutable_key = "slug"
 
