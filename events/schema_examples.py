@@ -83,9 +83,9 @@ def add_response_examples(result: dict[str, Any]) -> None:
             if method == "get":
                 ref = refs.get(path)
             else:
-                # A create at /things/ answers what /things/{slug}/ shows.
-                ref = refs.get(path) or next(
-                    (r for p, r in refs.items() if _is_item_of(p, path)), None
+                # A create at /things/ answers what /things/{slug}/ shows (not the list).
+                ref = next((r for p, r in refs.items() if _is_item_of(p, path)), None) or (
+                    refs.get(path)
                 )
             if method not in ("get", "post", "put", "patch") or ref is None:
                 continue
