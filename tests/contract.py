@@ -7,7 +7,7 @@ Not checked, because the schema does not describe them: pages outside the API (`
 doc pages, static files, `/healthz`, `/readyz`, test-only URLs) and requests that match no
 documented operation (an unknown path, a method the path does not have: a 404 or 405 from the
 router, not an operation's answer), and DRF's browsable API: the HTML page a browser gets when
-it asks for `text/html`, made for people, not part of the JSON contract.
+it asks for `text/html` (or `?format=api`), made for people, not part of the JSON contract.
 """
 
 import json
@@ -71,9 +71,8 @@ def documented(path: str) -> bool:
 
 
 def browsable(request: HttpRequest, response: HttpResponse) -> bool:
-    return "text/html" in request.headers.get("Accept", "") and response.get(
-        "Content-Type", ""
-    ).startswith("text/html")
+    asked = "text/html" in request.headers.get("Accept", "") or request.GET.get("format") == "api"
+    return asked and response.get("Content-Type", "").startswith("text/html")
 
 
 def check_response(request: HttpRequest, response: HttpResponse) -> None:
