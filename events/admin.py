@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import changes
 from .models import (
+    CITATION_LABEL_RELATIONS,
     CITATION_TARGETS,
     Citation,
     Country,
@@ -227,19 +228,8 @@ class CitationAdmin(EditorAdmin):
     list_filter = ["source", "field"]
     search_fields = ["key", "excerpt", "source__title", "source__slug"]
     autocomplete_fields = ["source", *CITATION_TARGETS]
-    list_select_related = [
-        "source",
-        "event",
-        "event_relation__from_event",
-        "event_relation__to_event",
-        "participation__event",
-        "participation__participant",
-        "participant",
-        "statement__speaker",
-        "tariff_measure",
-        "topic",
-        "country",
-    ]
+    # What the label of a citation's record reads, and the speaker of a statement's.
+    list_select_related = ["source", *CITATION_LABEL_RELATIONS, "statement__speaker"]
 
     @admin.display(description="excerpt")
     def short_excerpt(self, obj: Citation) -> str:
