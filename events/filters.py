@@ -48,6 +48,7 @@ from .models import (
 from .ordering import order_expression
 
 MAX_VALUES = 100  # values in one multi-valued parameter
+NUL_IN_PARAMETER = "Null characters are not allowed."  # Django's own message for form fields
 MAX_SEARCH_LENGTH = 500
 RATE_FILTER_LIMIT = 1_000_000  # far beyond any rate, well within what databases compare
 
@@ -684,6 +685,11 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             raise ValidationError(
                 {name: ["Empty value: give a value or leave the parameter out."] for name in empty}
             )
+        # No value of any parameter reaches a filter with a NUL in it: PostgreSQL refuses NUL in
+        # text, so a filter that forgot to check would turn it into a server error.
+        with_nul = sorted(name for name in params if any("\x00" in v for v in params.getlist(name)))
+        if with_nul:
+            raise ValidationError({name: [NUL_IN_PARAMETER] for name in with_nul})
 
     def filter_queryset(
         self, request: Request, queryset: QuerySet[Any], view: APIView
