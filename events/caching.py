@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
@@ -31,8 +32,16 @@ COUNT_TTL = 24 * 3600  # a new version makes new keys; old ones just expire
 
 
 def data_version() -> int:
-    """The id of the change feed's last entry (an index-only read)."""
-    return Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    """The id of the change feed's last entry (an index-only read), by plain SQL: it runs on
+    every read, and the ORM would compile the same query every time."""
+    database = router.db_for_read(Change)
+    with connections[database].cursor() as cursor:
+        cursor.execute(VERSION_SQL)
+        found = cursor.fetchone()
+    return int(found[0]) if found else 0
+
+
+VERSION_SQL = f"SELECT id FROM {Change._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
 
 def digest(data: bytes) -> str:
@@ -109,28 +118,53 @@ def if_none_match(request: Request, etag: str) -> str | None:
     return "any" if "*" in tags else None
 
 
+# Parameters that choose a page of a list or its form, not which rows it holds.
+NOT_COUNTED = frozenset({"page", "page_size", "cursor", "ordering", "format"})
+LOCAL_COUNTS_MAX = 10_000
+_local_counts: dict[str, int] = {}
+
+
+def clear() -> None:
+    """Forget every cached response and count (and the throttle counts, which share the cache):
+    the shared cache's and this process's. For tests, and after writes that bypass the models."""
+    cache.clear()
+    _local_counts.clear()
+
+
+def count_key(request: Request, database: str, version: int) -> str:
+    """The name of a list's total count: the path and the filter parameters as given, apart
+    in a JSON array (no two filter sets share one), at this data version, on this database."""
+    params = request.query_params
+    filters = sorted((name, params.getlist(name)) for name in params if name not in NOT_COUNTED)
+    name = digest(json.dumps([request.path, filters]).encode())
+    return f"count:{database}:{version}:{name}"
+
+
 class CachedCountPaginator(Paginator):
-    """A Paginator whose total count comes from the cache, keyed by the count query and the
-    data version (a fresh count whenever the data changes)."""
+    """A Paginator whose total count is computed once per data version and filter set: kept in
+    this process (a count at a version never changes, so no copy can be stale) and in the
+    shared cache (Redis), asked only when this process has not seen it."""
 
     version: int | None = None
+    request: Request | None = None
 
     @cached_property
     def count(self) -> int:
         objects: Any = self.object_list
-        if self.version is None or not isinstance(objects, QuerySet):
+        if self.version is None or self.request is None or not isinstance(objects, QuerySet):
             return super().count
-        try:
-            # The SQL and its parameters apart, as the database gets them: str(query) pastes
-            # the parameters into the text unquoted, so a filter value that spells SQL would
-            # share another filter set's key (and give it its count).
-            sql, params = objects.order_by().query.get_compiler(using=objects.db).as_sql()
-        except EmptyResultSet:  # a queryset known to be empty (.none())
-            return 0
-        name = digest(repr((sql, tuple(params))).encode())
-        key = f"count:{objects.db}:{self.version}:{name}"
+        key = count_key(self.request, objects.db, self.version)
+        count = _local_counts.get(key)
+        if count is not None:
+            return count
         count = cache.get(key)
         if count is None:
-            count = objects.count()
+            try:
+                count = objects.count()
+            except EmptyResultSet:  # a queryset known to be empty (.none())
+                count = 0
             cache.set(key, count, COUNT_TTL)
+        if len(_local_counts) >= LOCAL_COUNTS_MAX:
+            _local_counts.clear()  # older versions' counts mostly: start again
+        _local_counts[key] = int(count)
         return int(count)

@@ -185,6 +185,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
         paginator = self.django_paginator_class(queryset, page_size)
         paginator.version = getattr(view, "data_version", None)
+        paginator.request = request
         if self.cursor_query_param and self.cursor_query_param in request.query_params:
             return self.paginate_by_cursor(
                 queryset, request, view, paginator, page_size, self.cursor_query_param

@@ -1063,7 +1063,7 @@ def throttled_login(view: Any) -> Any:
     def login(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method == "POST":
             throttle = AuthRateThrottle()
-            if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+            if not throttle.allow_request(request, None):
                 wait = max(1, math.ceil(throttle.wait() or 1))
                 response = HttpResponse(
                     f"Too many login attempts: try again in {wait} seconds.\n",

@@ -8,12 +8,12 @@ prefetch shows up as a count that grows with the page.
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from events import caching
 from events.models import Event
 
 from . import factories as f
@@ -104,7 +104,7 @@ def test_it_lists_in_a_fixed_number_of_queries(
     separator = "&" if "?" in path else "?"
     sizes = []
     for page_size in (2, 100):
-        cache.clear()  # cold: counts are cached per data version
+        caching.clear()  # cold: counts are cached per data version
         with django_assert_num_queries(queries):
             response = client.get(f"{path}{separator}page_size={page_size}")
         assert response.status_code == 200
@@ -116,7 +116,7 @@ def test_it_lists_in_a_fixed_number_of_queries(
 def test_it_shows_a_record_in_a_fixed_number_of_queries(
     client: Client, django_assert_num_queries: DjangoAssertNumQueries, path: str, queries: int
 ) -> None:
-    cache.clear()
+    caching.clear()
     with django_assert_num_queries(queries):
         response = client.get(path)
     assert response.status_code == 200
@@ -126,7 +126,7 @@ def test_it_shows_a_record_in_a_fixed_number_of_queries(
 def test_it_answers_a_repeated_read_from_the_response_cache(
     client: Client, django_assert_num_queries: DjangoAssertNumQueries, path: str, queries: int
 ) -> None:
-    cache.clear()
+    caching.clear()
     first = client.get(path)
     with django_assert_num_queries(1):  # the data version
         again = client.get(path)
@@ -164,7 +164,7 @@ def test_the_browsable_api_is_not_cached(client: Client) -> None:
 def test_it_counts_a_list_once_per_data_version(
     client: Client, django_assert_num_queries: DjangoAssertNumQueries, editor: Any
 ) -> None:
-    cache.clear()
+    caching.clear()
     client.get("/api/v1/events/", {"page_size": 2})
     with django_assert_num_queries(5):  # version, page, countries, topics, participations
         client.get("/api/v1/events/", {"page_size": 2, "page": 2})
@@ -173,22 +173,38 @@ def test_it_counts_a_list_once_per_data_version(
         client.get("/api/v1/events/", {"page_size": 2, "page": 2})
 
 
-def test_querysets_whose_text_collides_keep_their_own_counts() -> None:
-    from events.caching import CachedCountPaginator
-    from events.models import Source
+def test_a_count_is_named_by_its_path_and_filters_and_no_two_filter_sets_share_a_name() -> None:
+    from django.test import RequestFactory
+    from rest_framework.request import Request
 
-    pair = [
-        Source.objects.filter(publisher__in=["Reuters", "NDTV"]),
-        Source.objects.filter(publisher__in=["Reuters, NDTV"]),
+    from events.caching import count_key
+
+    def key(url: str) -> str:
+        return count_key(Request(RequestFactory().get(url)), "default", 7)
+
+    # Pages, page sizes, cursors, sort orders and formats of one filter set share its count.
+    same = [
+        "/api/v1/sources/?publisher=Reuters&q=tariffs",
+        "/api/v1/sources/?q=tariffs&publisher=Reuters&page=3&page_size=10&ordering=-title",
+        "/api/v1/sources/?cursor=start&publisher=Reuters&q=tariffs&format=json",
     ]
-    assert str(pair[0].query) == str(pair[1].query)
-    cache.clear()
-    counts = []
-    for queryset in pair:
-        paginator = CachedCountPaginator(queryset.order_by("pk"), 10)
-        paginator.version = 1
-        counts.append(paginator.count)
-    assert counts == [2, 0]
+    assert len({key(url) for url in same}) == 1
+    # Filter sets whose parameters, pasted into one text, would read alike do not.
+    different = [
+        "/api/v1/sources/?publisher=Reuters&publisher=NDTV",
+        "/api/v1/sources/?publisher=Reuters,NDTV",
+        "/api/v1/sources/?publisher=Reuters%2C%20NDTV",
+        "/api/v1/sources/?publisher=Reuters%22%2C%20%22NDTV",
+        "/api/v1/sources/?publisher=Reuters&q=NDTV",
+        "/api/v1/countries/PK/events/?topic=trade",
+        "/api/v1/countries/US/events/?topic=trade",
+        "/api/v1/countries/PK/events/",
+    ]
+    assert len({key(url) for url in different}) == len(different)
+    # And a new data version, or another database, names a new count.
+    request = Request(RequestFactory().get(same[0]))
+    assert count_key(request, "default", 8) != key(same[0])
+    assert count_key(request, "replica_0", 7) != key(same[0])
 
 
 @pytest.mark.skipif(
@@ -214,7 +230,7 @@ def test_one_client_cannot_choose_the_count_another_client_gets(client: Client) 
     crafted = [text[text.index(legit[0]) : text.rindex(legit[1]) + len(legit[1])], legit[2]]
     assert "," not in crafted[0]
     assert sql_text(crafted) == text  # the pair collides as text...
-    cache.clear()
+    caching.clear()
     attack = client.get("/api/v1/sources/", {"publisher": crafted})
     assert attack.json()["count"] == 1  # ...but only India Today is a publisher of that name
     answer = client.get("/api/v1/sources/", {"publisher": ",".join(legit)})
