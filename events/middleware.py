@@ -51,6 +51,8 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
+            if not request_logger.isEnabledFor(logging.INFO):
+                return response  # LOG_LEVEL above INFO: nothing to build
             user = logged_user(request)
             request_logger.info(
                 "%s %s %s",

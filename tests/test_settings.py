@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test import Client
 
 from policyapi.settings import env_bool, env_database, env_list
 
@@ -56,6 +58,32 @@ def test_it_pools_postgres_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert config["CONN_HEALTH_CHECKS"] is True
     assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 3}
+
+
+def test_it_prepares_repeated_queries_unless_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_DB", "postgres://app@db.internal:5432/policy")
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    options = env_database("X_DB", "")["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    options = env_database("X_DB", "")["OPTIONS"]
+    assert "server_side_binding" not in options
+    assert "prepare_threshold" not in options
+
+
+@pytest.mark.usefixtures("article")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_query_run_again_on_a_connection_is_prepared_once(client: Client) -> None:
+    from events.caching import VERSION_SQL
+
+    for _ in range(6):
+        assert client.get("/api/v1/events/?country=PK").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert VERSION_SQL in prepared
+    # A filtered list's page: its parameters ($1) bound apart from the text.
+    assert any("events_event" in statement and "$1" in statement for statement in prepared)
 
 
 def test_it_bounds_each_statement_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
