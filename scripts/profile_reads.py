@@ -190,7 +190,7 @@ def main() -> None:
             spent["cache"] += time.perf_counter() - began
             spent["cache_calls"] += 1
 
-    throttling.count_request = timed_count  # type: ignore[assignment]
+    throttling.count_request = timed_count
     started = time.perf_counter()
     with connection.execute_wrapper(timed_sql):
         for path in paths:
