@@ -578,6 +578,57 @@ class Event(TimeStampedModel):
         return period_end(self.end_date or self.start_date, self.date_precision)
 
 
+# --- event link tables, read with the event's sort keys ----------------------------------------
+
+
+class EventLink(models.Model):
+    """A row of one of Event's many-to-many tables, as the list filters read it (read only).
+
+    Django owns the tables (`Event.countries`, `Event.topics`); these unmanaged models only
+    name them, with two more columns that exist on PostgreSQL alone (migration 0010): a copy
+    of the event's sort keys, `start_date` and `slug`, which triggers keep equal to the
+    event's on every write (a link added, an event's date or slug changed), whatever wrote
+    it. An index on (country or topic, start_date, slug) then hands `?country=PK` its first
+    page in the list's order, 25 rows read, with no sort (events/filters.py: `via_link`).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    start_date = models.DateField(null=True)
+    slug = models.SlugField(max_length=120, null=True)  # noqa: DJ001 - NULL until its event is
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.start_date} {self.slug}"  # type: ignore[attr-defined]
+
+
+class EventCountryLink(EventLink):
+    event = models.ForeignKey(
+        Event, on_delete=models.DO_NOTHING, db_constraint=False, related_name="country_links"
+    )
+    country = models.ForeignKey(
+        Country, on_delete=models.DO_NOTHING, db_constraint=False, to_field="iso2", related_name="+"
+    )
+
+    class Meta:
+        managed = False
+        db_table = "events_event_countries"
+
+
+class EventTopicLink(EventLink):
+    event = models.ForeignKey(
+        Event, on_delete=models.DO_NOTHING, db_constraint=False, related_name="topic_links"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        managed = False
+        db_table = "events_event_topics"
+
+
 class RelationManager(models.Manager["EventRelation"]):
     def get_by_natural_key(self, from_slug: str, to_slug: str, relation_type: str) -> Any:
         return self.get(

@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from .caching import CachedCountPaginator
 from .fast import decode_cursor, encode_cursor
-from .ordering import SortKey, order_expression, sort_keys
+from .ordering import LinkedColumn, SortKey, key_expression, sort_keys
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -91,7 +91,10 @@ class RowAfter(Expression):
     def __init__(self, keys: list[SortKey], values: list[Any], fields: list[Field]) -> None:
         super().__init__()
         self.descending = keys[0].descending
-        self.columns: list[Any] = [F(key.name) for key in keys]
+        # A sort on a copy of the columns (events.ordering.LinkedColumn) reads its range there.
+        self.columns: list[Any] = [
+            LinkedColumn(key.name, key.path) if key.path else F(key.name) for key in keys
+        ]
         self.values: list[Any] = [
             Value(value, output_field=field) for value, field in zip(values, fields, strict=True)
         ]
@@ -261,12 +264,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         _check_sortable(queryset.model, keys, name, view)
         assert keys is not None  # noqa: S101 - _check_sortable raised otherwise
         self.cursor_keys = list(keys)
-        queryset = queryset.order_by(
-            *[
-                order_expression(queryset.model, ("-" if k.descending else "") + k.name)
-                for k in keys
-            ]
-        )
+        queryset = queryset.order_by(*[key_expression(queryset.model, k) for k in keys])
         raw = request.query_params[name]
         self.cursor = raw
         self.cursor_paginator = paginator  # the whole list's (cached) count
