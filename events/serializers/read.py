@@ -48,6 +48,17 @@ def _absolute(serializer: serializers.Serializer[Any], view_name: str, **kwargs:
     return reverse(f"api:{view_name}", kwargs=kwargs, request=serializer.context.get("request"))
 
 
+def model_choice(model: type[Model], name: str, **kwargs: Any) -> serializers.ChoiceField:
+    """One of a model field's choices: the field as a read serializer or a write serializer that
+    is not a ModelSerializer declares it (ModelSerializers take the choices from the model)."""
+    choices: Any = model._meta.get_field(name).choices  # type: ignore[union-attr]
+    return serializers.ChoiceField(choices=choices, **kwargs)
+
+
+# An event's relation to another, read from the event's side (read and written).
+DIRECTIONS = ["outgoing", "incoming"]
+
+
 # --- compact references -----------------------------------------------------------------------
 
 
@@ -139,7 +150,7 @@ class EventParticipantSerializer(serializers.Serializer[Participation]):
 
     slug = serializers.CharField(source="participant.slug")
     name = serializers.CharField(source="participant.name")
-    role = serializers.ChoiceField(choices=Participation.Role.choices)
+    role = model_choice(Participation, "role")
 
 
 CAMEO_LABEL_HELP = (
@@ -230,9 +241,9 @@ class EventStatementSerializer(serializers.ModelSerializer[Statement]):
 class RelatedEventSerializer(serializers.Serializer[EventRelation]):
     """A typed link to another event, read from this event's side."""
 
-    relation_type = serializers.ChoiceField(choices=EventRelation.RelationType.choices)
+    relation_type = model_choice(EventRelation, "relation_type")
     direction = serializers.ChoiceField(
-        choices=["outgoing", "incoming"],
+        choices=DIRECTIONS,
         help_text="outgoing: this event is <relation_type> the other; "
         "incoming: the other is <relation_type> this event.",
     )

@@ -1,7 +1,9 @@
 """What editors send: one write serializer per collection, fields declared one by one.
 
 These check shapes and types and look up related records by slug or ISO code; the domain rules
-are the models' own and run in events/services.py. A related record may be given by its
+are the models' own and run in events/services.py. A field the read serializers also show takes
+its choices and limits from the same model field (`model_choice`, `key_slug`, `decimal_limits`),
+as the read ModelSerializers do. A related record may be given by its
 identifier (`"PK"`, `"marco-rubio"`) or by the object the API returns for it, so a record read
 from the API can be changed and written back. Fields the server manages (`url`, timestamps,
 anything computed) are accepted and ignored; any other unknown field is a 400.
@@ -20,21 +22,15 @@ from ..models import (
     DatePrecision,
     Event,
     EventRelation,
-    EventType,
-    MeasureStatus,
-    MeasureType,
     Participant,
-    ParticipantKind,
     Participation,
-    ParticipationRole,
-    RelationType,
     Source,
     Statement,
-    StatementKind,
     TariffMeasure,
     Topic,
 )
 from . import read
+from .read import model_choice
 
 
 class RefField(serializers.Field):
@@ -184,7 +180,7 @@ def citations_field() -> CitationWriteSerializer:
 class ParticipationWriteSerializer(StrictSerializer):
     model = Participation
     participant = SlugRef(Participant)
-    role = serializers.ChoiceField(choices=ParticipationRole.choices)
+    role = model_choice(Participation, "role")
     country = CountryRef(required=False, allow_null=True, default=None)
     note = StrictCharField(required=False, allow_blank=True, default="")
     citations = citations_field()
@@ -192,10 +188,10 @@ class ParticipationWriteSerializer(StrictSerializer):
 
 class RelatedEventWriteSerializer(StrictSerializer):
     model = EventRelation
-    relation_type = serializers.ChoiceField(choices=RelationType.choices)
+    relation_type = model_choice(EventRelation, "relation_type")
     event = SlugRef(Event)
     direction = serializers.ChoiceField(
-        choices=["outgoing", "incoming"],
+        choices=read.DIRECTIONS,
         required=False,
         default="outgoing",
         help_text="Only outgoing relations (this event is <relation_type> the other) are "
@@ -234,6 +230,18 @@ class RecordWriteSerializer(StrictSerializer):
         return self.save_record(instance)
 
 
+def key_slug(model: type[models.Model]) -> StrictSlugField:
+    """A record's slug, as long as the model allows."""
+    length: Any = model._meta.get_field("slug").max_length  # type: ignore[union-attr]
+    return StrictSlugField(max_length=length)
+
+
+def decimal_limits(model: type[models.Model], name: str) -> dict[str, Any]:
+    """A decimal's digits, as the model stores them (and the read serializers state)."""
+    field = model._meta.get_field(name)
+    return {"max_digits": field.max_digits, "decimal_places": field.decimal_places}  # type: ignore[union-attr]
+
+
 def _text(**kwargs: Any) -> serializers.CharField:
     """Optional text: blank when left out of a full write (PUT)."""
     return StrictCharField(required=False, allow_blank=True, default="", **kwargs)
@@ -247,15 +255,15 @@ class EventWriteSerializer(RecordWriteSerializer):
     model = Event
     ignored_fields = _ignored(read.EventDetailSerializer) | {"participants"}
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(Event)
     title = StrictCharField()
     summary = _text()
-    event_type = serializers.ChoiceField(choices=EventType.choices)
+    event_type = model_choice(Event, "event_type")
     cameo_code = StrictCharField()
     start_date = serializers.DateField()
     end_date = _date()
-    date_precision = serializers.ChoiceField(
-        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    date_precision = model_choice(
+        Event, "date_precision", required=False, default=DatePrecision.DAY
     )
     date_note = _text()
     location_country = CountryRef(required=False, allow_null=True, default=None)
@@ -277,9 +285,9 @@ class ParticipantWriteSerializer(RecordWriteSerializer):
     model = Participant
     ignored_fields = _ignored(read.ParticipantDetailSerializer)
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(Participant)
     name = StrictCharField()
-    kind = serializers.ChoiceField(choices=ParticipantKind.choices)
+    kind = model_choice(Participant, "kind")
     aliases = serializers.ListField(
         child=StrictCharField(), required=False, default=list, max_length=50
     )
@@ -306,7 +314,7 @@ class TopicWriteSerializer(RecordWriteSerializer):
     model = Topic
     ignored_fields = _ignored(read.TopicDetailSerializer)
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(Topic)
     name = StrictCharField()
     description = _text()
     parent = SlugRef(  # type: ignore[assignment]  # a field, not Field.parent
@@ -319,19 +327,21 @@ class TariffMeasureWriteSerializer(RecordWriteSerializer):
     model = TariffMeasure
     ignored_fields = _ignored(read.TariffMeasureDetailSerializer)
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(TariffMeasure)
     title = StrictCharField()
     imposing_country = CountryRef()
     target_countries = refs(CountryRef(), help_text="ISO alpha-2 codes; none: every country.")
-    measure_type = serializers.ChoiceField(choices=MeasureType.choices)
-    rate = StrictDecimalField(max_digits=7, decimal_places=3, help_text="Percent: 29 means 29%.")
+    measure_type = model_choice(TariffMeasure, "measure_type")
+    rate = StrictDecimalField(
+        **decimal_limits(TariffMeasure, "rate"), help_text="Percent: 29 means 29%."
+    )
     product_scope = _text()
     announced_on = _date()
     effective_on = _date()
     suspended_on = _date()
     suspended_until = _date()
     ended_on = _date()
-    status = serializers.ChoiceField(choices=MeasureStatus.choices)
+    status = model_choice(TariffMeasure, "status")
     status_as_of = _date()
     legal_basis = _text()
     announced_in = SlugRef(Event, required=False, allow_null=True, default=None)
@@ -343,14 +353,14 @@ class StatementWriteSerializer(RecordWriteSerializer):
     model = Statement
     ignored_fields = _ignored(read.StatementDetailSerializer)
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(Statement)
     event = SlugRef(Event)
     speaker = SlugRef(Participant)
     text = StrictCharField(trim_whitespace=False)
-    kind = serializers.ChoiceField(choices=StatementKind.choices)
+    kind = model_choice(Statement, "kind")
     stated_on = _date()
-    date_precision = serializers.ChoiceField(
-        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    date_precision = model_choice(
+        Statement, "date_precision", required=False, default=DatePrecision.DAY
     )
     date_note = _text()
     citations = citations_field()
@@ -360,7 +370,7 @@ class SourceWriteSerializer(RecordWriteSerializer):
     model = Source
     ignored_fields = _ignored(read.SourceDetailSerializer)
 
-    slug = StrictSlugField(max_length=120)
+    slug = key_slug(Source)
     title = StrictCharField()
     publisher = StrictCharField()
     web_url = StrictURLField(required=False, allow_blank=True, default="")
@@ -375,9 +385,7 @@ class SourceWriteSerializer(RecordWriteSerializer):
         help_text="The text excerpts are checked against. A change that drops the excerpt of "
         "any citation of the source is refused (400 on `body`, listing those citations).",
     )
-    body_kind = serializers.ChoiceField(
-        choices=Source.BodyKind.choices, required=False, default=Source.BodyKind.FULL_TEXT
-    )
+    body_kind = model_choice(Source, "body_kind", required=False, default=Source.BodyKind.FULL_TEXT)
     retrieved_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 

@@ -1,0 +1,411 @@
+"""Row builders compiled from the read serializers: each JSON shape is declared once.
+
+The serializers of events/serializers/read.py are the declaration of what the API returns (the
+OpenAPI schema is generated from them, and the slow path runs them). `compile_shape()` walks a
+serializer's fields once, at import, and compiles a plain-Python builder that turns dicts of
+column values (from `QuerySet.values()` or SQL rows) into exactly what the serializer returns:
+
+- the columns a shape reads (`Shape.columns`) are the fields' sources;
+- each field's converter follows from its type (dates as ISO text, datetimes as DRF writes them,
+  decimals as numbers, identity URLs from the base URL and the lookup field, a nested record
+  from its own serializer, inlined);
+- related records (lists of codes, nested serializers with `many=True`) are loaded with one
+  query per relation for the whole page (and one per nested relation of theirs), by a `Loader`:
+  the query is built from the model's relation metadata and the nested shape's own columns
+  (joining the tables of nested records read through a foreign key); the caller declares only
+  the order of a nested list (`Spec(orders=...)`), or a loader of its own (`Spec(loaders=...)`);
+- a `SerializerMethodField` has no source to read: the caller declares how it is computed
+  (`Spec(computed=...)`), or compiling fails.
+
+The caller (events/fast.py) declares a serializer's `Spec` with `declare()` before its shape is
+first compiled (`shape_of()`).
+
+A field the compiler cannot build (a method field nobody declared, an unknown field type, a
+relation with no loader) raises `ShapeError` naming it, when the module that compiles the
+shape is imported: a field added to a serializer appears on the fast path or fails loudly.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.db import models
+from rest_framework import serializers
+
+from .serializers.read import DETAIL_VIEWS, CodeListField
+
+Row = dict[str, Any]
+Builder = Callable[[Sequence[Any], str, Mapping[str, Mapping[Any, Any]]], list[Row]]
+
+# The collection (URL segment) of each detail view, for identity URLs.
+COLLECTIONS = {f"api:{view}": collection for collection, (view, _) in DETAIL_VIEWS.items()}
+
+
+class ShapeError(Exception):
+    """A serializer field the fast path cannot build."""
+
+
+def date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def timestamp(value: datetime.datetime | None) -> str | None:
+    """As DRF writes a UTC datetime: ISO 8601 with a Z."""
+    if value is None:
+        return None
+    text = value.astimezone(datetime.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def number(value: Any) -> float | None:
+    """A decimal as DRF writes it with COERCE_DECIMAL_TO_STRING off: a JSON number."""
+    return float(value) if value is not None else None
+
+
+def column_of(model: type[models.Model], name: str) -> str:
+    """The column of a model's field (by name or attname)."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise ShapeError(f"{model.__name__}.{name}: not a column")
+    return str(found.column)
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+class Loader(Protocol):
+    """Loads a related field's values for a page: owner key -> built value."""
+
+    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> Mapping[Any, Any]: ...
+
+
+@dataclass(frozen=True)
+class Computed:
+    """How the fast path computes a field with no source (a SerializerMethodField).
+
+    `expression` is Python over `row` (the row's columns) and `rel_<field>` (a related field's
+    loaded values, owner key -> value); `columns` are the columns it reads, with the SQL that
+    selects each (`sql`, where the shape is read by a generated query; `{alias}` is the row's
+    table).
+    """
+
+    expression: str
+    columns: tuple[str, ...] = ()
+    sql: Mapping[str, str] = field(default_factory=dict)
+
+
+def column(name: str, sql: str | None = None) -> Computed:
+    """A field read from a column the queryset annotates (or `sql` selects)."""
+    return Computed(f"row[{name!r}]", (name,), {name: sql} if sql is not None else {})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A compiled serializer: `build(rows, base, related)` returns the serializer's output for
+    rows holding `columns`; `page(cursor, rows, base)` loads the related fields first."""
+
+    serializer: type[serializers.BaseSerializer[Any]]
+    model: type[models.Model]
+    columns: tuple[str, ...]
+    key: str
+    loaders: Mapping[str, Loader]
+    build: Builder  # rows as dicts of `columns`
+    build_tuples: Builder  # rows as tuples of `columns`, in order (SQL rows)
+    sql: Mapping[str, str]
+    items: tuple[str, ...]  # the dict's entries, Python over `row`, `base` and `rel_<field>`
+    source: str  # the builder's code
+
+    def page(self, cursor: Any, rows: Sequence[Any], base: str, tuples: bool = False) -> list[Row]:
+        """The rows built, as dicts of `columns` (or tuples of them, with `tuples`)."""
+        related: dict[str, Mapping[Any, Any]] = {}
+        if self.loaders:
+            key = self.columns.index(self.key) if tuples else self.key
+            keys = [row[key] for row in rows]
+            for name, load in self.loaders.items():
+                related[name] = load(cursor, keys, base) if keys else {}
+        return (self.build_tuples if tuples else self.build)(rows, base, related)
+
+    def select(self, alias: str, prefix: str = "") -> tuple[list[str], list[str], list[str]]:
+        """SQL for this shape's columns from table `alias`: (row keys, expressions, joins).
+
+        A column through a foreign key (`speaker__name`) joins the related table as
+        `<alias>_<relation>`; a computed column is selected by its declared SQL.
+        """
+        names, expressions, joins = [], [], []
+        joined: set[str] = set()
+        for name in self.columns:
+            names.append(prefix + name)
+            if name in self.sql:
+                expressions.append(self.sql[name].format(alias=alias))
+                continue
+            *path, attribute = name.split("__")
+            model, table = self.model, alias
+            if len(path) > 1:
+                raise ShapeError(f"{self.serializer.__name__}: column {name}: too deep")
+            if path:
+                relation = model._meta.get_field(path[0])
+                if not isinstance(relation, models.ForeignKey):
+                    raise ShapeError(f"{self.serializer.__name__}: {path[0]} is no foreign key")
+                model, table = relation.related_model, f"{alias}_{path[0]}"  # type: ignore[assignment]
+                if table not in joined:
+                    joined.add(table)
+                    kind = "LEFT JOIN" if relation.null else "JOIN"
+                    joins.append(
+                        f"{kind} {model._meta.db_table} {table} "
+                        f"ON {table}.{relation.target_field.column} = {alias}.{relation.column}"
+                    )
+            expressions.append(f"{table}.{column_of(model, attribute)}")
+        return names, expressions, joins
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a serializer's shape needs beyond its fields: computed fields, loaders (for a
+    relation whose query cannot be derived), the orders of derived relation queries, and the
+    model (for a plain Serializer)."""
+
+    computed: Mapping[str, Computed] = field(default_factory=dict)
+    loaders: Mapping[str, Loader] = field(default_factory=dict)
+    orders: Mapping[str, str] = field(default_factory=dict)
+    model: type[models.Model] | None = None
+
+
+SPECS: dict[type[serializers.BaseSerializer[Any]], Spec] = {}
+SHAPES: dict[type[serializers.BaseSerializer[Any]], Shape] = {}
+
+
+def declare(serializer: type[serializers.BaseSerializer[Any]], spec: Spec) -> None:
+    SPECS[serializer] = spec
+
+
+def shape_of(serializer: type[serializers.BaseSerializer[Any]]) -> Shape:
+    """The serializer's compiled shape (compiled once)."""
+    if serializer not in SHAPES:
+        SHAPES[serializer] = compile_shape(serializer, SPECS.get(serializer, Spec()))
+    return SHAPES[serializer]
+
+
+def _model(serializer: type[serializers.BaseSerializer[Any]], spec: Spec) -> type[models.Model]:
+    meta = getattr(serializer, "Meta", None)
+    model = spec.model or getattr(meta, "model", None)
+    if model is None:
+        raise ShapeError(f"{serializer.__name__}: no model (declare Spec(model=...))")
+    return model
+
+
+SCALARS: tuple[tuple[type[serializers.Field], str], ...] = (
+    (serializers.DateTimeField, "timestamp({})"),
+    (serializers.DateField, "date({})"),
+    (serializers.DecimalField, "number({})"),
+    (serializers.FloatField, "number({})"),
+    (serializers.CharField, "{}"),
+    (serializers.ChoiceField, "{}"),
+    (serializers.IntegerField, "{}"),
+    (serializers.BooleanField, "{}"),
+)
+
+
+def compile_shape(serializer: type[serializers.BaseSerializer[Any]], spec: Spec) -> Shape:
+    model = _model(serializer, spec)
+    columns: list[str] = []
+    sql: dict[str, str] = {}
+    loaders: dict[str, Loader] = {}
+    items: list[str] = []
+    key = "id"
+
+    def read(name: str) -> str:
+        if name not in columns:
+            columns.append(name)
+        return f"row[{name!r}]"
+
+    def nested_many(name: str, child: type[serializers.BaseSerializer[Any]], source: str) -> None:
+        order = spec.orders.get(name)
+        if order is None:
+            raise ShapeError(
+                f"{serializer.__name__}.{name}: a nested list needs its order "
+                "(Spec(orders=...)) or a loader (Spec(loaders=...))"
+            )
+        loaders[name] = RelationLoader(model, source, shape_of(child), order)
+
+    instance = serializer()
+    for name, declared in instance.fields.items():  # type: ignore[attr-defined]
+        what = f"{serializer.__name__}.{name}"
+        source = str(declared.source).replace(".", "__")
+        if name in spec.computed:
+            computed = spec.computed[name]
+            for column_name in computed.columns:
+                read(column_name)
+            sql.update(computed.sql)
+            items.append(f"{name!r}: {computed.expression}")
+        elif name in spec.loaders:
+            loaders[name] = spec.loaders[name]
+            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+        elif isinstance(declared, serializers.HyperlinkedIdentityField):
+            collection = COLLECTIONS.get(str(declared.view_name))
+            if collection is None:
+                raise ShapeError(f"{what}: no collection has the view {declared.view_name}")
+            lookup = read(declared.lookup_field)
+            items.append(f"{name!r}: base + {collection + '/'!r} + {lookup} + '/'")
+        elif isinstance(declared, serializers.SerializerMethodField):
+            raise ShapeError(f"{what}: a method field: declare how it is computed (Computed)")
+        elif isinstance(declared, CodeListField):
+            loaders[name] = CodesLoader(model, source, declared.attribute)
+            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+        elif isinstance(declared, serializers.ListSerializer):
+            nested_many(name, type(declared.child), source)  # type: ignore[arg-type]
+            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+        elif isinstance(declared, serializers.BaseSerializer):
+            items.append(f"{name!r}: {_inline(what, model, source, declared, read)}")
+        elif isinstance(declared, serializers.ListField):
+            raise ShapeError(f"{what}: a list field the fast path cannot load")
+        else:
+            template = next((t for kind, t in SCALARS if isinstance(declared, kind)), None)
+            if template is None:
+                raise ShapeError(f"{what}: no converter for {type(declared).__name__}")
+            items.append(f"{name!r}: {template.format(read(source))}")
+    if loaders:
+        read(key)
+    body = ",\n            ".join(items)
+    bindings = "".join(f"    rel_{name} = related[{name!r}]\n" for name in loaders)
+    code = (
+        "def build(rows, base, related):\n"
+        f"{bindings}"
+        "    return [\n"
+        "        {\n"
+        f"            {body}\n"
+        "        }\n"
+        "        for row in rows\n"
+        "    ]\n"
+    )
+    by_position = code
+    for position, name in enumerate(columns):
+        by_position = by_position.replace(f"row[{name!r}]", f"row[{position}]")
+    return Shape(
+        serializer=serializer,
+        model=model,
+        columns=tuple(columns),
+        key=key,
+        loaders=loaders,
+        build=_function(code, serializer.__name__),
+        build_tuples=_function(by_position, f"{serializer.__name__} (tuples)"),
+        sql=sql,
+        items=tuple(items),
+        source=code,
+    )
+
+
+def _function(code: str, name: str) -> Builder:
+    namespace: dict[str, Any] = {"date": date, "timestamp": timestamp, "number": number}
+    exec(compile(code, f"<shape {name}>", "exec"), namespace)  # noqa: S102
+    builder: Builder = namespace["build"]
+    return builder
+
+
+def _inline(
+    what: str,
+    model: type[models.Model],
+    source: str,
+    declared: serializers.BaseSerializer[Any],
+    read: Callable[[str], str],
+) -> str:
+    """A nested record read through a foreign key, built inline from prefixed columns."""
+    nested = shape_of(type(declared))
+    if nested.loaders:
+        raise ShapeError(f"{what}: a nested record with related lists of its own")
+    prefix = source + "__"
+    # The nested shape's dict, over the prefixed columns.
+    items = ", ".join(nested.items)
+    for name in nested.columns:
+        items = items.replace(f"row[{name!r}]", read(prefix + name))
+    expression = "{" + items + "}"
+    if declared.allow_null:
+        relation = model._meta.get_field(source)
+        if not isinstance(relation, models.ForeignKey):
+            raise ShapeError(f"{what}: {source} is no foreign key")
+        expression = f"({expression} if {read(relation.attname)} is not None else None)"
+    return expression
+
+
+def grouped(cursor: Any, sql: str, keys: Sequence[Any]) -> dict[Any, list[tuple[Any, ...]]]:
+    """Rows of `sql` (whose first column is the owner's key) grouped by owner, in query order."""
+    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    if keys:
+        cursor.execute(sql.format(keys=placeholders(keys)), list(keys))
+        for row in cursor.fetchall():
+            groups[row[0]].append(row[1:])
+    return groups
+
+
+class CodesLoader:
+    """A many-to-many relation as each owner's list of related codes, ordered by code."""
+
+    def __init__(self, model: type[models.Model], source: str, attribute: str) -> None:
+        relation = model._meta.get_field(source)
+        if not isinstance(relation, models.ManyToManyField):
+            raise ShapeError(f"{model.__name__}.{source}: a list of codes needs a many-to-many")
+        through = relation.remote_field.through._meta.db_table  # type: ignore[union-attr]
+        owner = f"t.{relation.m2m_column_name()}"
+        target: type[models.Model] = relation.related_model  # type: ignore[assignment]
+        pk, code = target._meta.pk, f"t.{relation.m2m_reverse_name()}"
+        if pk is not None and attribute == pk.name:  # the code is in the through table
+            value, join = code, ""
+        else:
+            value = f"r.{column_of(target, attribute)}"
+            join = f" JOIN {target._meta.db_table} r ON r.{target._meta.pk.column} = {code}"
+        self.sql = (
+            f"SELECT {owner}, {value} FROM {through} t{join} "
+            f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {value}"
+        )
+
+    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> dict[Any, list[Any]]:
+        return {
+            owner: [code for (code,) in rows]
+            for owner, rows in grouped(cursor, self.sql, keys).items()
+        }
+
+
+class RelationLoader:
+    """Records read through a relation (reverse foreign key, or many-to-many either way), each
+    built by its nested shape: one query for the page, plus the nested shape's own."""
+
+    def __init__(self, model: type[models.Model], source: str, shape: Shape, order: str) -> None:
+        relation = model._meta.get_field(source)
+        target = shape.model._meta.db_table
+        if isinstance(relation, models.ManyToOneRel):
+            owner, tables = f"r.{relation.field.column}", f"{target} r"
+        elif isinstance(relation, (models.ManyToManyField, models.ManyToManyRel)):
+            m2m = relation if isinstance(relation, models.ManyToManyField) else relation.field
+            mine, theirs = m2m.m2m_column_name(), m2m.m2m_reverse_name()
+            if isinstance(relation, models.ManyToManyRel):
+                mine, theirs = theirs, mine
+            through = m2m.remote_field.through._meta.db_table  # type: ignore[union-attr]
+            pk = shape.model._meta.pk.column
+            owner, tables = f"t.{mine}", f"{through} t JOIN {target} r ON r.{pk} = t.{theirs}"
+        else:
+            raise ShapeError(f"{model.__name__}.{source}: not a relation to many records")
+        self.shape = shape
+        _, expressions, joins = shape.select("r")
+        self.sql = (
+            f"SELECT {', '.join(expressions)}, {owner} FROM {tables} {' '.join(joins)} "
+            f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {order}"
+        )
+
+    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> dict[Any, list[Row]]:
+        return load_nested(cursor, self.shape, self.sql, keys, base)
+
+
+def load_nested(
+    cursor: Any, shape: Shape, sql: str, keys: Sequence[Any], base: str
+) -> dict[Any, list[Row]]:
+    """Rows of `sql` (the shape's columns, then the owner's key) built by `shape`, grouped by
+    owner."""
+    groups: dict[Any, list[Row]] = defaultdict(list)
+    if keys:
+        cursor.execute(sql.format(keys=placeholders(keys)), list(keys))
+        rows = cursor.fetchall()
+        for row, built in zip(rows, shape.page(cursor, rows, base, tuples=True), strict=True):
+            groups[row[-1]].append(built)
+    return groups
