@@ -22,7 +22,7 @@ help:
 	@echo "make fuzz   deep schema fuzzing: 1000 examples per operation, then stateful workflows"
 	@echo "make fuzz-outside  schemathesis' CLI with its defaults against \`make serve\` (PostgreSQL)"
 	@echo "make loadtest serve as in production (gunicorn, PostgreSQL), load it 30 s, report"
-	@echo "make bench  the read path against two baselines (BENCH_EVENTS=100000; 'both' adds 1M)"
+	@echo "make bench  the read path against FastAPI and bare psycopg peers (BENCH_EVENTS=100000; 'both' adds 1M)"
 	@echo "make export-memory  peak memory of a worker exporting 1,000,000 events (PostgreSQL)"
 	@echo "make format format the code with ruff"
 	@echo "make schema regenerate openapi.yaml from the code (commit it; a test compares)"
@@ -38,6 +38,11 @@ $(VENV)/.requirements: requirements.txt | $(BIN)/python
 $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.requirements
+
+# The peers `make bench` measures the service against (FastAPI, SQLAlchemy, uvicorn): bench only.
+$(VENV)/.requirements-bench: requirements-bench.txt requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
 
 setup: $(VENV)/.requirements
 
@@ -104,10 +109,11 @@ loadtest: $(VENV)/.requirements-dev
 	bash scripts/loadtest/run.sh
 
 # Load BENCH_EVENTS synthetic events (default 100000; `both`: 100000 then 1000000) into a
-# PostgreSQL database of its own, serve the service and two baselines alike (gunicorn), check
-# that all three give the same bodies, load each scenario with wrk and print the report.
-# Settings: scripts/bench/run.sh. Needs PostgreSQL on 127.0.0.1:5432.
-bench: $(VENV)/.requirements-dev
+# PostgreSQL database of its own, serve the service (cache on, cache off) and two independent
+# peers (FastAPI + SQLAlchemy, bare WSGI + psycopg; requirements-bench.txt) with gunicorn, check
+# that all four give the same bodies, load each scenario with wrk in interleaved rounds and
+# print the report. Settings: scripts/bench/run.sh. Needs PostgreSQL on 127.0.0.1:5432.
+bench: $(VENV)/.requirements-dev $(VENV)/.requirements-bench
 	bash scripts/bench/run.sh
 
 # Peak memory of a gunicorn worker streaming the events export of EVENTS synthetic events, on a

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# `make bench`: the service's read path against two baselines that give the same bodies.
+# `make bench`: the service's read path against two independent peers that give the same bodies.
 #
 # Creates a PostgreSQL database of its own, loads N synthetic events (manage.py
 # generate_synthetic), runs `manage.py check_index_usage` when the project has it, and serves
-# four contenders with the same gunicorn settings (W workers x T threads, gthread), each on its
-# own port of loopback:
-#   service  the API as in production (policyapi.wsgi; debug off, Redis cache when it answers)
-#   uncached the same without its response cache (RESPONSE_CACHE_SECONDS=0)
-#   (a)      scripts/bench/baseline_django: plain Django views, the same SQL and builders
-#   (b)      scripts/bench/baseline_wsgi.py: bare WSGI, psycopg_pool, the same SQL and builders
-# then bench.py checks that all four give the same JSON for every scenario (exit 1 on the first
-# difference) and loads each scenario with wrk, one contender at a time, and prints the report.
+# four contenders with gunicorn, W workers each, each on its own port of loopback:
+#   service  the API as in production (policyapi.wsgi; debug off, Redis cache when it answers;
+#            gthread, W workers x T threads)
+#   uncached the same without its response cache (RESPONSE_CACHE_SECONDS=0), and a cache key
+#            prefix of its own, so that it never warms the service's counts
+#   fastapi  scripts/bench/peers/fastapi_app.py: FastAPI + SQLAlchemy 2 + psycopg 3 + orjson
+#            (uvicorn_worker.UvicornWorker, W workers)
+#   wsgi     scripts/bench/peers/bare_wsgi.py: bare WSGI + psycopg_pool + orjson (gthread,
+#            W workers x T threads)
+# The peers import nothing from the service: their SQL and JSON (peers/common.py) are written
+# from the tables and openapi.yaml; their packages are pinned in requirements-bench.txt.
+# Then bench.py checks that all four give the same JSON for every scenario and for a sample of
+# the cycling URLs (exit 1 on the first difference), loads each scenario with wrk in rounds
+# (every contender once a round, in a rotating order) and prints the report with the medians.
 # The database is dropped on exit; logs are kept when something fails (or with BENCH_KEEP=1).
 # A script, not a test: it needs PostgreSQL (trust auth, or a password in BENCH_PG_SERVER).
 #
@@ -18,8 +24,13 @@
 #   BENCH_EVENTS=100000        events to load; `both` = 100000 then 1000000
 #   BENCH_SIZES="100000 1000000"  sizes to measure in turn (overrides BENCH_EVENTS); the database
 #                              grows from one to the next, or is reloaded when it cannot grow
-#   BENCH_DURATION=10  BENCH_WARMUP=3  BENCH_CONNECTIONS=8  BENCH_WRK_THREADS=2   wrk, per run
-#   BENCH_WORKERS=2  BENCH_THREADS=4            gunicorn workers and threads, every contender
+#   BENCH_ROUNDS=3      rounds per scenario; each contender runs once a round
+#   BENCH_DURATION=5  BENCH_WARMUP=2  BENCH_CONNECTIONS=8  BENCH_WRK_THREADS=2   wrk, per run
+#                       (seconds per contender per round; one warm-up per contender per scenario)
+#   BENCH_CYCLE_URLS=1500   distinct URLs per round of the cycling (cache-miss) scenario
+#   BENCH_CYCLE_CHECK=200   cycling URLs whose bodies are compared on all four before timing
+#   BENCH_WORKERS=2  BENCH_THREADS=4            gunicorn workers (every contender) and threads
+#                                               (the gthread ones: service, uncached, wsgi)
 #   BENCH_PG_SERVER=postgres://postgres@127.0.0.1:5432   a database is created there per run
 #   BENCH_REDIS_URL=redis://127.0.0.1:6379/0    the service's cache; empty: process memory
 #   BENCH_THROTTLE_RATE=1000000/s               anonymous and user rates (as make loadtest)
@@ -39,8 +50,11 @@ sizes="${BENCH_SIZES:-}"
 if [ -z "$sizes" ]; then
   if [ "$events" = both ]; then sizes="100000 1000000"; else sizes="$events"; fi
 fi
-duration="${BENCH_DURATION:-10}"
-warmup="${BENCH_WARMUP:-3}"
+rounds="${BENCH_ROUNDS:-3}"
+duration="${BENCH_DURATION:-5}"
+warmup="${BENCH_WARMUP:-2}"
+cycle_urls="${BENCH_CYCLE_URLS:-1500}"
+cycle_check="${BENCH_CYCLE_CHECK:-200}"
 connections="${BENCH_CONNECTIONS:-8}"
 wrk_threads="${BENCH_WRK_THREADS:-2}"
 workers="${BENCH_WORKERS:-2}"
@@ -125,6 +139,7 @@ for key in client.scan_iter(match=sys.argv[2] + "*", count=1000):
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+began=$SECONDS
 pg_version="$(pg create)"
 unset DJANGO_SETTINGS_MODULE
 export DATABASE_URL="$pg_server/$db"
@@ -148,27 +163,6 @@ else
   say "Redis not reachable at ${redis_url:-(none)}: the service caches in process memory"
 fi
 
-# The baselines sort as the service's models do (they are being tuned: read, not assumed).
-orderings="$("$bin/python" -c '
-import os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyapi.settings")
-import django
-django.setup()
-from django.db.models import F, OrderBy
-from events.models import Event, TariffMeasure
-
-def spec(item):  # "-start_date", or "-announced_on:nulls_last" for F(...).desc(nulls_last=True)
-    if isinstance(item, str):
-        return item
-    if isinstance(item, OrderBy) and isinstance(item.expression, F) and not item.nulls_first:
-        sign = "-" if item.descending else ""
-        return sign + item.expression.name + (":nulls_last" if item.nulls_last else "")
-    raise SystemExit(f"bench: the baselines cannot sort like {item!r}")
-
-for model in (Event, TariffMeasure):
-    print(",".join(spec(item) for item in model._meta.ordering))')"
-export BENCH_EVENT_ORDERING="${orderings%%$'\n'*}" BENCH_MEASURE_ORDERING="${orderings##*$'\n'}"
-
 migrate() {
   say "database $db (PostgreSQL $pg_version): migrate, load the article and the CAMEO codebook"
   { "$bin/python" manage.py migrate --noinput && "$bin/python" manage.py loaddata article \
@@ -185,9 +179,9 @@ free_port() {
   "$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-gunicorn_args=(--workers "$workers" --threads "$threads" --worker-class gthread
-  --error-logfile - --log-level warning)
-# Three servers at once: each without gunicorn's control socket (one path per user by default).
+gunicorn_args=(--workers "$workers" --error-logfile - --log-level warning)
+threaded=(--worker-class gthread --threads "$threads")
+# Four servers at once: each without gunicorn's control socket (one path per user by default).
 if "$bin/gunicorn" --help 2>/dev/null | grep -q -- --no-control-socket; then
   gunicorn_args+=(--no-control-socket)
 fi
@@ -196,8 +190,8 @@ start() { # name port app [more gunicorn options]
   local name=$1 port=$2 app=$3
   shift 3
   local environment=()
-  [ "$name" != django ] || environment=(DJANGO_SETTINGS_MODULE=baseline_django.settings)
-  [ "$name" != uncached ] || environment=(RESPONSE_CACHE_SECONDS=0)
+  [ "$name" != uncached ] \
+    || environment+=(RESPONSE_CACHE_SECONDS=0 CACHE_KEY_PREFIX="$CACHE_KEY_PREFIX-uncached")
   env "${environment[@]}" "$bin/gunicorn" "$app" --bind "127.0.0.1:$port" "${gunicorn_args[@]}" \
     "$@" >>"$work/$name.log" 2>&1 &
   pids[$name]=$!
@@ -267,33 +261,41 @@ for size in $sizes; do
 
   export CACHE_KEY_PREFIX="policyapi-bench-$$-$size"
   service_port="$(free_port)"
-  start service "$service_port" policyapi.wsgi:application
+  start service "$service_port" policyapi.wsgi:application "${threaded[@]}"
   uncached_port="$(free_port)"
-  start uncached "$uncached_port" policyapi.wsgi:application
-  django_port="$(free_port)"
-  start django "$django_port" baseline_django.wsgi:application --pythonpath "$here,$root"
+  start uncached "$uncached_port" policyapi.wsgi:application "${threaded[@]}"
+  fastapi_port="$(free_port)"
+  start fastapi "$fastapi_port" fastapi_app:app --pythonpath "$here/peers" \
+    --worker-class uvicorn_worker.UvicornWorker
   wsgi_port="$(free_port)"
-  start wsgi "$wsgi_port" baseline_wsgi:application --pythonpath "$here,$root"
+  start wsgi "$wsgi_port" bare_wsgi:application --pythonpath "$here/peers" "${threaded[@]}"
   wait_ready service "http://127.0.0.1:$service_port/readyz"
   wait_ready uncached "http://127.0.0.1:$uncached_port/readyz"
-  wait_ready django "http://127.0.0.1:$django_port/api/v1/events/?page_size=1"
+  wait_ready fastapi "http://127.0.0.1:$fastapi_port/api/v1/events/?page_size=1"
   wait_ready wsgi "http://127.0.0.1:$wsgi_port/api/v1/events/?page_size=1"
-  say "$size events: service :$service_port, uncached :$uncached_port, (a) :$django_port," \
-    "(b) :$wsgi_port;" \
-    "$workers workers x $threads threads each"
+  say "$size events: service :$service_port, uncached :$uncached_port, FastAPI :$fastapi_port," \
+    "bare psycopg :$wsgi_port; $workers workers each ($threads threads where gthread)"
 
   "$bin/python" "$here/bench.py" measure --size "$size" --out "$work/results-$size.json" \
+    --work "$work" \
     --service "http://127.0.0.1:$service_port" --uncached "http://127.0.0.1:$uncached_port" \
-    --django "http://127.0.0.1:$django_port" \
+    --fastapi "http://127.0.0.1:$fastapi_port" \
     --wsgi "http://127.0.0.1:$wsgi_port" --host "$host" --duration "$duration" \
-    --warmup "$warmup" --connections "$connections" --threads "$wrk_threads"
+    --warmup "$warmup" --rounds "$rounds" --cycle-urls "$cycle_urls" \
+    --cycle-check "$cycle_check" --connections "$connections" --threads "$wrk_threads"
   stop_servers
 done
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 changed="$(git -C "$root" status --porcelain 2>/dev/null | wc -l | tr -d ' ')"
-setup="server: gunicorn $("$bin/gunicorn" --version 2>&1 | awk '{print $NF}' | tr -d '()'), $workers workers x $threads threads (gthread) for every contender, debug off; PostgreSQL $pg_version; cache: $cache; throttle $throttle_rate
-code: commit $commit$([ "$changed" = 0 ] || echo " with $changed uncommitted change(s)"); Python $("$bin/python" -c 'import platform; print(platform.python_version())'); sort orders: events $BENCH_EVENT_ORDERING, tariff measures $BENCH_MEASURE_ORDERING
+versions="$("$bin/python" -c '
+from importlib.metadata import version
+print(", ".join(f"{name} {version(name)}" for name in ("fastapi", "sqlalchemy", "uvicorn", "uvicorn-worker", "psycopg", "psycopg-pool", "orjson")))')"
+elapsed=$((SECONDS - began))
+setup="server: gunicorn $("$bin/gunicorn" --version 2>&1 | awk '{print $NF}' | tr -d '()'), $workers workers for every contender: gthread x $threads threads (service, uncached, bare psycopg), UvicornWorker (FastAPI); debug off; PostgreSQL $pg_version; cache: $cache; throttle $throttle_rate
+peers: $versions
+code: commit $commit$([ "$changed" = 0 ] || echo " with $changed uncommitted change(s)"); Python $("$bin/python" -c 'import platform; print(platform.python_version())')
+total time: $((elapsed / 60)) min $((elapsed % 60)) s (setup, data, body checks and load, all sizes)
 machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -m), $(uname -sr); client, servers and database share it (loopback)"
 set +e
 strict_arg=()
