@@ -127,12 +127,20 @@ class CameoField(_MultiValueMixin, forms.MultipleChoiceField):
                 )
 
 
+# django-filter makes a multiple-choice filter SELECT DISTINCT. Every such filter here is on a
+# column or a to-one relation (a to-many one has a method with EXISTS), so no row can repeat:
+# DISTINCT would only add a sort, and with server-side binding (settings: prepared statements)
+# PostgreSQL refuses DISTINCT beside a sort on an expression with parameters, such as the rank
+# of a `q` search ("ORDER BY expressions must appear in select list").
+NO_DISTINCT = {"distinct": False}
+
+
 class ChoiceFilter(filters.MultipleChoiceFilter):
     field_class = MultipleChoiceField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", CommaSeparatedWidget)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**NO_DISTINCT, **kwargs})
 
 
 # The schema shows these as arrays of strings (slugs, codes): spectacular wraps the type.
@@ -146,7 +154,7 @@ class SlugFilter(filters.ModelMultipleChoiceFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", CommaSeparatedWidget)
         kwargs.setdefault("to_field_name", "slug")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**NO_DISTINCT, **kwargs})
 
 
 class CountryFilter(SlugFilter):
@@ -164,7 +172,7 @@ class CameoFilter(filters.MultipleChoiceFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", CommaSeparatedWidget)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**NO_DISTINCT, **kwargs})
 
     def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
         if not value:

@@ -1,6 +1,8 @@
 """`q`: PostgreSQL full-text search, and the SQLite fallback giving the same results for plain
 words. CI runs this file on both databases."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -123,3 +125,53 @@ def test_it_searches_through_the_gin_index_on_postgres(
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert f"{model_name}_search" in plan, plan
+
+
+def _search_combinations() -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, q's example, parameter) for every other filter of every list that takes `q`."""
+    from .test_api_repeated_parameters import SCHEMA
+
+    found = []
+    for path, operations in SCHEMA["paths"].items():
+        parameters = [
+            p for p in operations.get("get", {}).get("parameters", []) if p["in"] == "query"
+        ]
+        by_name = {p["name"]: p for p in parameters}
+        if "q" not in by_name:
+            continue
+        for parameter in parameters:
+            # Pagination and `format` do not filter; `cursor` needs `ordering` beside `q`.
+            if parameter["name"] not in ("q", "page", "page_size", "cursor", "format"):
+                found.append((path, str(by_name["q"]["example"]), parameter))
+    return found
+
+
+SEARCH_COMBINATIONS = _search_combinations()
+
+
+@pytest.mark.parametrize(
+    ("path", "q", "parameter"),
+    SEARCH_COMBINATIONS,
+    ids=[f"{path} q+{parameter['name']}" for path, _, parameter in SEARCH_COMBINATIONS],
+)
+def test_a_ranked_search_combines_with_every_other_filter(
+    client: Client, path: str, q: str, parameter: dict[str, Any]
+) -> None:
+    """A ranked `q` beside any filter of its list, as a client combines them (a multiple-choice
+    filter once made the query SELECT DISTINCT, which PostgreSQL refuses beside the rank's
+    ORDER BY when parameters are bound apart: a 500 that `make bench` found)."""
+    from .test_api_repeated_parameters import concrete, required
+
+    example = parameter["example"]
+    value = ",".join(map(str, example)) if isinstance(example, list) else str(example)
+    params = {**dict(required(path, "get", parameter["name"])), "q": q, parameter["name"]: value}
+    response = client.get(concrete(path), params)
+    assert response.status_code == 200, response.content[:500]
+
+
+def test_the_search_combinations_cover_the_multiple_choice_filters() -> None:
+    names = {(path, parameter["name"]) for path, _, parameter in SEARCH_COMBINATIONS}
+    assert ("/api/v1/events/", "event_type") in names
+    assert ("/api/v1/events/", "cameo") in names
+    assert ("/api/v1/statements/", "speaker") in names
+    assert len(names) > 40
