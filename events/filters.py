@@ -318,6 +318,14 @@ def topic_and_descendants(topics: Iterable[Topic]) -> set[int]:
     return found
 
 
+def keys_of(records: Iterable[Any]) -> list[Any]:
+    """The primary keys of a filter's validated records. Validation has read them already (a
+    model-choice field's cleaned value is that queryset, evaluated), so this runs no query,
+    and the filter's SQL gets the keys as values: `IN (SELECT ... WHERE ... IN (...))`, what
+    the queryset itself would become, leads PostgreSQL to hash a whole link table."""
+    return [record.pk for record in records]
+
+
 def via_link(qs: QuerySet[Event], link: str, **match: Any) -> QuerySet[Event] | None:
     """On PostgreSQL, the events with a row in `link` (a relation to EventCountryLink or
     EventTopicLink) that matches `match`, sorted in the list's default order on that row's
@@ -459,14 +467,17 @@ class EventFilter(FilterSet):
         if linked is not None:
             return linked
         through = Event.countries.through
-        return qs.filter(Exists(through.objects.filter(event=OuterRef("pk"), country__in=value)))
+        codes = keys_of(value)
+        return qs.filter(Exists(through.objects.filter(event=OuterRef("pk"), country_id__in=codes)))
 
     def filter_participant(
         self, qs: QuerySet[Event], name: str, value: list[Participant]
     ) -> QuerySet[Event]:
         if not value:
             return qs
-        took_part = Participation.objects.filter(event=OuterRef("pk"), participant__in=value)
+        took_part = Participation.objects.filter(
+            event=OuterRef("pk"), participant_id__in=keys_of(value)
+        )
         return qs.filter(Exists(took_part))
 
     def filter_topic(self, qs: QuerySet[Event], name: str, value: list[Topic]) -> QuerySet[Event]:
@@ -549,7 +560,7 @@ class TariffMeasureFilter(FilterSet):
         targets = TariffMeasure.target_countries.through.objects.filter(
             tariffmeasure=OuterRef("pk")
         )
-        return qs.filter(Exists(targets.filter(country__in=value)) | ~Exists(targets))
+        return qs.filter(Exists(targets.filter(country_id__in=keys_of(value))) | ~Exists(targets))
 
     def filter_effective_on(
         self, qs: QuerySet[TariffMeasure], name: str, value: datetime.date
@@ -586,7 +597,9 @@ class ParticipantFilter(FilterSet):
     ) -> QuerySet[Participant]:
         if not value:
             return qs
-        took_part = Participation.objects.filter(participant=OuterRef("pk"), event__in=value)
+        took_part = Participation.objects.filter(
+            participant=OuterRef("pk"), event_id__in=keys_of(value)
+        )
         return qs.filter(Exists(took_part))
 
 
