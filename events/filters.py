@@ -204,6 +204,8 @@ class OrderingField(BaseCSVField):
             raise forms.ValidationError(
                 "Empty item: give sort keys separated by commas, e.g. title,-date.", code="empty"
             )
+        if value is not None and len(value) > MAX_VALUES:
+            raise forms.ValidationError(f"At most {MAX_VALUES} sort keys.", code="too_many")
         return super().clean(value)
 
 

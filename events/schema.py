@@ -121,6 +121,11 @@ BODY_ERRORS = {
 PRECONDITION_FAILED = {
     "412": "`If-Match` names an ETag the record no longer has; the current one is in `ETag`."
 }
+# A record's URL with its key left empty is the collection's, which takes GET and POST only.
+NOT_A_RECORD_URL = {
+    "405": "Not allowed on this URL: an empty key (`/events//` becomes `/events/`) names the "
+    "collection, which is read (GET) and added to (POST), not replaced or deleted."
+}
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -254,7 +259,7 @@ def finish_schema(
             if "requestBody" in operation:
                 errors |= BODY_ERRORS
             if method in ("put", "patch", "delete"):
-                errors |= PRECONDITION_FAILED
+                errors |= PRECONDITION_FAILED | NOT_A_RECORD_URL
                 operation.setdefault("parameters", []).append(IF_MATCH)
             for code, description in errors.items():
                 responses.setdefault(

@@ -440,6 +440,21 @@ QUERY_CASES: list[tuple[str, str, dict[str, str | list[str]], int, str]] = [
     ("30-february-date-from", "/api/v1/events/", {"date_from": "2025-02-30"}, 400, "date_from"),
     # Empty items in a sort.
     ("ordering-comma", "/api/v1/events/", {"ordering": ","}, 400, "ordering"),
+    # The schema's maxItems (100), as for every multi-valued parameter.
+    (
+        "ordering-too-many",
+        "/api/v1/events/",
+        {"ordering": ",".join(["date"] * 101)},
+        400,
+        "ordering",
+    ),
+    (
+        "ordering-too-many-repeated",
+        "/api/v1/tariff-measures/",
+        {"ordering": ["rate"] * 101},
+        400,
+        "ordering",
+    ),
     ("ordering-trailing-comma", "/api/v1/events/", {"ordering": "date,"}, 400, "ordering"),
     (
         "ordering-inner-comma",
