@@ -10,9 +10,11 @@ Writes that bypass the models (a raw UPDATE in a database shell) do not move the
 counts and ETags they would change catch up with the next recorded write.
 """
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.http import parse_etags
 from rest_framework.request import Request
 
-from .models import Change
+from .models import Change, Country
 
 COUNT_TTL = 24 * 3600  # a new version makes new keys; old ones just expire
 
@@ -42,6 +44,41 @@ def data_version() -> int:
 
 
 VERSION_SQL = f"SELECT id FROM {Change._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
+
+# The data version the current read answers at (set by `at_version` around it), and the
+# country codes known at each version this process has seen: a country filter is validated
+# without a query (countries change rarely; a write of one moves the version).
+_reading_at: ContextVar[int | None] = ContextVar("reading_at", default=None)
+_country_codes: dict[tuple[str, int], frozenset[str]] = {}
+COUNTRY_CODES_SQL = f"SELECT iso2 FROM {Country._meta.db_table}"  # noqa: S608
+
+
+@contextlib.contextmanager
+def at_version(version: int) -> Iterator[None]:
+    """Within: a read answering at data version `version` (see `country_codes`)."""
+    token = _reading_at.set(version)
+    try:
+        yield
+    finally:
+        _reading_at.reset(token)
+
+
+def country_codes() -> frozenset[str] | None:
+    """Every country's code at the data version of the current read (one query per version
+    and process), or None outside a read that has read its version (`at_version`)."""
+    version = _reading_at.get()
+    if version is None:
+        return None
+    database = router.db_for_read(Country)
+    codes = _country_codes.get((database, version))
+    if codes is None:
+        with connections[database].cursor() as cursor:
+            cursor.execute(COUNTRY_CODES_SQL)
+            codes = frozenset(code for (code,) in cursor.fetchall())
+        if len(_country_codes) >= 8:
+            _country_codes.clear()  # older versions' sets
+        _country_codes[(database, version)] = codes
+    return codes
 
 
 def digest(data: bytes) -> str:
@@ -65,9 +102,12 @@ def list_etag(request: Request, version: int) -> str:
     return f'"v{version}-{_request_digest(request, version)}"'
 
 
-def cached_response(request: Request, version: int, answer: Callable[[], Any]) -> Any:
+def cached_response(
+    request: Request, version: int | Callable[[], int], answer: Callable[[], Any]
+) -> Any:
     """The answer to a public JSON read, from the response cache when the data version has not
-    moved since it was rendered (RESPONSE_CACHE_SECONDS; 0 turns the cache off).
+    moved since it was rendered (RESPONSE_CACHE_SECONDS; 0 turns the cache off). `version` may
+    be the function that reads it (`data_version`): with the cache off it is not read.
 
     A read's body depends only on the data version and the request (reads are the same for
     everyone), so a popular page is rendered once per version. Only JSON is cached (the
@@ -76,6 +116,8 @@ def cached_response(request: Request, version: int, answer: Callable[[], Any]) -
     seconds = settings.RESPONSE_CACHE_SECONDS
     if not seconds or request.method != "GET" or request.accepted_renderer.format != "json":
         return answer()
+    if callable(version):
+        version = version()
     key = f"response:{version}:{_request_digest(request, version)}"
     hit = cache.get(key)
     if hit is not None:
@@ -129,6 +171,7 @@ def clear() -> None:
     the shared cache's and this process's. For tests, and after writes that bypass the models."""
     cache.clear()
     _local_counts.clear()
+    _country_codes.clear()
 
 
 def count_key(request: Request, database: str, version: int) -> str:

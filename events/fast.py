@@ -4,7 +4,7 @@ DRF's nested serializers cost more than the queries they wait on. The serializer
 events/serializers/read.py stay the one declaration of each JSON shape (the OpenAPI schema, the
 slow path and the writes' responses use them); events/shapes.py compiles each into a plain-Python
 builder at import, with the columns it reads and a query per related list derived from the same
-fields. What a declaration cannot say is declared here, per serializer: the computed fields
+fields (one for all the lists of one table: an event detail's citations). What a declaration cannot say is declared here, per serializer: the computed fields
 (`SerializerMethodField`s), the order of each related list (as the API has always listed them),
 and the related events (read from both sides). A field added to a serializer is built here
 with no other change, or importing this module fails naming it (`shapes.ShapeError`);
@@ -23,7 +23,18 @@ from typing import Any
 
 from .models import CameoCode, Event, EventRelation, Participation
 from .serializers import read
-from .shapes import Computed, Row, Shape, Spec, column, column_of, declare, load_nested, shape_of
+from .shapes import (
+    Batch,
+    Computed,
+    Row,
+    Shape,
+    Spec,
+    column,
+    column_of,
+    declare,
+    load_nested,
+    shape_of,
+)
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -87,37 +98,42 @@ declare(
 class RelatedEvents:
     """An event's related events (RelatedEventSerializer): outgoing relations (this event is
     <type> the other), then incoming ones, each by EventRelation's order; the other event under
-    `event`."""
+    `event`. One query for both directions."""
 
     def __init__(self) -> None:
         self.shape = shape_of(read.RelatedEventSerializer)
-        expressions = []
+        width = len(self.shape.columns)
         event_names, event_expressions, _ = shape_of(read.EventRefSerializer).select("o", "event__")
-        for name in self.shape.columns:
-            if name.startswith("event__"):
-                expressions.append(event_expressions[event_names.index(name)])
-            elif name == "direction":
-                expressions.append("'{direction}'")
-            else:
-                expressions.append(f"r.{column_of(EventRelation, name)}")
         table, events = EventRelation._meta.db_table, Event._meta.db_table
-        self.sql = (
-            f"SELECT {', '.join(expressions)}, r.{{here}} FROM {table} r "
-            f"JOIN {events} o ON o.id = r.{{there}} "
-            f"JOIN {events} f ON f.id = r.from_event_id JOIN {events} t ON t.id = r.to_event_id "
-            "WHERE r.{here} IN ({{keys}}) ORDER BY r.{here}, f.slug, r.relation_type, t.slug"
-        )
-
-    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> Mapping[Any, list[Row]]:
-        related: dict[Any, list[Row]] = {key: [] for key in keys}
-        for direction, here, there in (
-            ("outgoing", "from_event_id", "to_event_id"),
-            ("incoming", "to_event_id", "from_event_id"),
+        parts = []
+        for rank, (direction, here, there) in enumerate(
+            (
+                ("outgoing", "from_event_id", "to_event_id"),
+                ("incoming", "to_event_id", "from_event_id"),
+            )
         ):
-            sql = self.sql.format(direction=direction, here=here, there=there)
-            for owner, rows in load_nested(cursor, self.shape, sql, keys, base).items():
-                related[owner] += rows
-        return related
+            expressions = []
+            for name in self.shape.columns:
+                if name.startswith("event__"):
+                    expressions.append(event_expressions[event_names.index(name)])
+                elif name == "direction":
+                    expressions.append(f"'{direction}'")
+                else:
+                    expressions.append(f"r.{column_of(EventRelation, name)}")
+            # After the shape's columns: the order's keys, then the owner (load_nested's last).
+            parts.append(
+                f"SELECT {', '.join(expressions)}, {rank}, f.slug, r.relation_type, t.slug, "
+                f"r.{here} FROM {table} r JOIN {events} o ON o.id = r.{there} "
+                f"JOIN {events} f ON f.id = r.from_event_id "
+                f"JOIN {events} t ON t.id = r.to_event_id WHERE r.{here} IN ({{keys}})"
+            )
+        order = ", ".join(str(width + n) for n in (5, 1, 2, 3, 4))  # owner, rank, order
+        self.sql = f"{parts[0]} UNION ALL {parts[1]} ORDER BY {order}"
+
+    def __call__(
+        self, cursor: Any, keys: Sequence[Any], base: str, batch: Batch
+    ) -> Mapping[Any, list[Row]]:
+        return load_nested(cursor, self.shape, self.sql, keys, base, batch, [*keys, *keys])
 
 
 declare(

@@ -17,7 +17,8 @@ from typing import Any
 
 from django import forms
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.template import loader
 from django.utils import timezone
@@ -30,7 +31,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from . import search
+from . import caching, search
 from .models import (
     CAMEO_PATTERN,
     Country,
@@ -48,6 +49,7 @@ from .models import (
     Topic,
 )
 from .ordering import SortKey, key_expression, order_expression, sort_keys
+from .shapes import placeholders
 
 MAX_VALUES = 100  # values in one multi-valued parameter
 NUL_IN_PARAMETER = "Null characters are not allowed."  # Django's own message for form fields
@@ -108,10 +110,25 @@ class ModelMultipleChoiceField(_MultiValueMixin, forms.ModelMultipleChoiceField)
 
 
 class CountryCodeField(ModelMultipleChoiceField):
-    """ISO 3166-1 alpha-2 codes, in any case."""
+    """ISO 3166-1 alpha-2 codes, in any case. Within a read that knows its data version, the
+    codes are checked against the country codes known at that version (events/caching.py:
+    no query), and the value is the countries by code (their primary key)."""
 
     normalize = staticmethod(str.upper)
     default_error_messages = {"invalid_choice": "%(value)s is not a known country code."}
+
+    def _check_values(self, value: Any) -> Any:
+        known = caching.country_codes()
+        if known is None:
+            return super()._check_values(value)
+        for code in value:
+            if code not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": code},
+                )
+        return [Country(iso2=code) for code in dict.fromkeys(value)]
 
 
 class CameoField(_MultiValueMixin, forms.MultipleChoiceField):
@@ -497,6 +514,28 @@ class EventFilter(FilterSet):
         )
 
 
+# A measure targets one of the countries, or no country (then it applies to all). Written as
+# SQL: the ORM's two EXISTS expressions cost more Python per request than the query they make.
+# On PostgreSQL, one probe of the measure's targets answers both (NULL: no targets), so a page
+# walks the list's index testing each measure by its own few rows (0.9 ms at 100,000 events)
+# where the two EXISTS hash the whole target table for every page (2.1 ms); a count, which
+# tests every measure, takes longer that way (16 ms against 6), and is cached per data version.
+# The outer table is the list's own (no filter of a measure list aliases it).
+_MEASURES, _TARGETS = (
+    TariffMeasure._meta.db_table,
+    TariffMeasure.target_countries.through._meta.db_table,
+)
+# Table names from the models; the codes are bound.
+TARGETS_ANY_OF = {
+    "postgresql": f"COALESCE((SELECT bool_or(t.country_id IN ({{codes}})) FROM {_TARGETS} t "  # noqa: S608
+    f"WHERE t.tariffmeasure_id = {_MEASURES}.id), true)",
+    "other": f"(EXISTS (SELECT 1 FROM {_TARGETS} t WHERE t.tariffmeasure_id = {_MEASURES}.id "  # noqa: S608
+    "AND t.country_id IN ({codes})) "
+    f"OR NOT EXISTS (SELECT 1 FROM {_TARGETS} t WHERE t.tariffmeasure_id = {_MEASURES}.id))",
+}
+BOOLEAN = BooleanField()
+
+
 class TariffMeasureFilter(FilterSet):
     imposing_country = CountryFilter(
         field_name="imposing_country",
@@ -559,10 +598,11 @@ class TariffMeasureFilter(FilterSet):
     ) -> QuerySet[TariffMeasure]:
         if not value:
             return qs
-        targets = TariffMeasure.target_countries.through.objects.filter(
-            tariffmeasure=OuterRef("pk")
-        )
-        return qs.filter(Exists(targets.filter(country_id__in=keys_of(value))) | ~Exists(targets))
+        codes = keys_of(value)
+        vendor = connections[qs.db].vendor
+        condition = TARGETS_ANY_OF.get(vendor, TARGETS_ANY_OF["other"])
+        condition = condition.format(codes=placeholders(codes))
+        return qs.filter(RawSQL(condition, codes, BOOLEAN))  # noqa: S611 (codes bound)
 
     def filter_effective_on(
         self, qs: QuerySet[TariffMeasure], name: str, value: datetime.date

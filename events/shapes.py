@@ -14,6 +14,9 @@ column values (from `QuerySet.values()` or SQL rows) into exactly what the seria
   the query is built from the model's relation metadata and the nested shape's own columns
   (joining the tables of nested records read through a foreign key); the caller declares only
   the order of a nested list (`Spec(orders=...)`), or a loader of its own (`Spec(loaders=...)`);
+- records of one table read through a foreign key of theirs at several places of a shape (an
+  event's citations, its participations', its statements', its relations') are read by one
+  query for all of them (`Batch`): their lists are filled in once the rest is built;
 - a `SerializerMethodField` has no source to read: the caller declares how it is computed
   (`Spec(computed=...)`), or compiling fails.
 
@@ -79,7 +82,9 @@ def placeholders(values: Sequence[Any]) -> str:
 class Loader(Protocol):
     """Loads a related field's values for a page: owner key -> built value."""
 
-    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> Mapping[Any, Any]: ...
+    def __call__(
+        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
+    ) -> Mapping[Any, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -118,15 +123,35 @@ class Shape:
     items: tuple[str, ...]  # the dict's entries, Python over `row`, `base` and `rel_<field>`
     source: str  # the builder's code
 
-    def page(self, cursor: Any, rows: Sequence[Any], base: str, tuples: bool = False) -> list[Row]:
-        """The rows built, as dicts of `columns` (or tuples of them, with `tuples`)."""
+    def page(
+        self,
+        cursor: Any,
+        rows: Sequence[Any],
+        base: str,
+        tuples: bool = False,
+        batch: "Batch | None" = None,
+    ) -> list[Row]:
+        """The rows built, as dicts of `columns` (or tuples of them, with `tuples`). Within a
+        `batch`, some related lists are filled in when the batch is flushed; without one, the
+        rows come back complete."""
         related: dict[str, Mapping[Any, Any]] = {}
-        if self.loaders:
-            key = self.columns.index(self.key) if tuples else self.key
-            keys = [row[key] for row in rows]
-            for name, load in self.loaders.items():
-                related[name] = load(cursor, keys, base) if keys else {}
-        return (self.build_tuples if tuples else self.build)(rows, base, related)
+        if not self.loaders:
+            return (self.build_tuples if tuples else self.build)(rows, base, related)
+        own = batch is None
+        batch = Batch() if batch is None else batch
+        key = self.columns.index(self.key) if tuples else self.key
+        keys = [row[key] for row in rows]
+        for name, load in self.loaders.items():
+            if not keys:
+                related[name] = defaultdict(list)
+            elif isinstance(load, RelationLoader) and load.batched:
+                related[name] = batch.defer(load, keys)
+            else:
+                related[name] = defaultdict(list, load(cursor, keys, base, batch))
+        built = (self.build_tuples if tuples else self.build)(rows, base, related)
+        if own:
+            batch.flush(cursor, base)
+        return built
 
     def select(self, alias: str, prefix: str = "") -> tuple[list[str], list[str], list[str]]:
         """SQL for this shape's columns from table `alias`: (row keys, expressions, joins).
@@ -242,7 +267,7 @@ def compile_shape(serializer: type[serializers.BaseSerializer[Any]], spec: Spec)
             items.append(f"{name!r}: {computed.expression}")
         elif name in spec.loaders:
             loaders[name] = spec.loaders[name]
-            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+            items.append(f"{name!r}: rel_{name}[row[{key!r}]]")
         elif isinstance(declared, serializers.HyperlinkedIdentityField):
             collection = COLLECTIONS.get(str(declared.view_name))
             if collection is None:
@@ -253,10 +278,10 @@ def compile_shape(serializer: type[serializers.BaseSerializer[Any]], spec: Spec)
             raise ShapeError(f"{what}: a method field: declare how it is computed (Computed)")
         elif isinstance(declared, CodeListField):
             loaders[name] = CodesLoader(model, source, declared.attribute)
-            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+            items.append(f"{name!r}: rel_{name}[row[{key!r}]]")
         elif isinstance(declared, serializers.ListSerializer):
             nested_many(name, type(declared.child), source)  # type: ignore[arg-type]
-            items.append(f"{name!r}: rel_{name}.get(row[{key!r}]) or []")
+            items.append(f"{name!r}: rel_{name}[row[{key!r}]]")
         elif isinstance(declared, serializers.BaseSerializer):
             items.append(f"{name!r}: {_inline(what, model, source, declared, read)}")
         elif isinstance(declared, serializers.ListField):
@@ -360,7 +385,9 @@ class CodesLoader:
             f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {value}"
         )
 
-    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> dict[Any, list[Any]]:
+    def __call__(
+        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
+    ) -> dict[Any, list[Any]]:
         return {
             owner: [code for (code,) in rows]
             for owner, rows in grouped(cursor, self.sql, keys).items()
@@ -369,11 +396,14 @@ class CodesLoader:
 
 class RelationLoader:
     """Records read through a relation (reverse foreign key, or many-to-many either way), each
-    built by its nested shape: one query for the page, plus the nested shape's own."""
+    built by its nested shape: one query for the page, plus the nested shape's own. Records
+    read through a foreign key of theirs are `batched`: a `Batch` reads those of every
+    relation to the same table, shape and order with one query."""
 
     def __init__(self, model: type[models.Model], source: str, shape: Shape, order: str) -> None:
         relation = model._meta.get_field(source)
         target = shape.model._meta.db_table
+        self.batched = isinstance(relation, models.ManyToOneRel)
         if isinstance(relation, models.ManyToOneRel):
             owner, tables = f"r.{relation.field.column}", f"{target} r"
         elif isinstance(relation, (models.ManyToManyField, models.ManyToManyRel)):
@@ -386,26 +416,85 @@ class RelationLoader:
             owner, tables = f"t.{mine}", f"{through} t JOIN {target} r ON r.{pk} = t.{theirs}"
         else:
             raise ShapeError(f"{model.__name__}.{source}: not a relation to many records")
-        self.shape = shape
+        self.shape, self.owner, self.order = shape, owner, order
         _, expressions, joins = shape.select("r")
+        # What a batch reads (the owner columns after these): the same for every relation to
+        # the same table, shape and order.
+        self.from_ = f"SELECT {', '.join(expressions)}, {{owners}} FROM {tables} {' '.join(joins)}"
         self.sql = (
-            f"SELECT {', '.join(expressions)}, {owner} FROM {tables} {' '.join(joins)} "
+            f"{self.from_.format(owners=owner)} "
             f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {order}"
         )
 
-    def __call__(self, cursor: Any, keys: Sequence[Any], base: str) -> dict[Any, list[Row]]:
-        return load_nested(cursor, self.shape, self.sql, keys, base)
+    def __call__(
+        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
+    ) -> dict[Any, list[Row]]:
+        return load_nested(cursor, self.shape, self.sql, keys, base, batch)
 
 
 def load_nested(
-    cursor: Any, shape: Shape, sql: str, keys: Sequence[Any], base: str
+    cursor: Any,
+    shape: Shape,
+    sql: str,
+    keys: Sequence[Any],
+    base: str,
+    batch: "Batch | None" = None,
+    params: Sequence[Any] | None = None,
 ) -> dict[Any, list[Row]]:
-    """Rows of `sql` (the shape's columns, then the owner's key) built by `shape`, grouped by
-    owner."""
+    """Rows of `sql` (the shape's columns, then the owner's key last) built by `shape`,
+    grouped by owner. `params` are the query's (default: the keys, once)."""
     groups: dict[Any, list[Row]] = defaultdict(list)
     if keys:
-        cursor.execute(sql.format(keys=placeholders(keys)), list(keys))
+        cursor.execute(sql.format(keys=placeholders(keys)), list(params or keys))
         rows = cursor.fetchall()
-        for row, built in zip(rows, shape.page(cursor, rows, base, tuples=True), strict=True):
-            groups[row[-1]].append(built)
+        built = shape.page(cursor, rows, base, tuples=True, batch=batch)
+        for row, record in zip(rows, built, strict=True):
+            groups[row[-1]].append(record)
     return groups
+
+
+class Batch:
+    """Related lists deferred while a page is built, then read with one query per table,
+    shape and order (`flush`) and filled in: an event detail's citations (of the event, its
+    participations, statements and relations) are one query, not four."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str, str], list[tuple[RelationLoader, list[Any], Any]]] = {}
+
+    def defer(self, loader: RelationLoader, keys: Sequence[Any]) -> dict[Any, list[Row]]:
+        """The loader's lists for `keys`: empty until `flush`, which fills them in."""
+        lists: dict[Any, list[Row]] = defaultdict(list)
+        self.pending.setdefault((loader.from_, loader.order), []).append(
+            (loader, list(keys), lists)
+        )
+        return lists
+
+    def flush(self, cursor: Any, base: str) -> None:
+        while self.pending:
+            # Records with related lists of their own first: theirs join the batch, so each
+            # table is read once (an event's citations with its participations' citations).
+            pending = {
+                group: asked for group, asked in self.pending.items() if asked[0][0].shape.loaders
+            } or self.pending
+            self.pending = {g: a for g, a in self.pending.items() if g not in pending}
+            for (from_, order), asked in pending.items():
+                owners = list(dict.fromkeys(loader.owner for loader, _, _ in asked))
+                where = " OR ".join(
+                    f"{loader.owner} IN ({placeholders(keys)})" for loader, keys, _ in asked
+                )
+                cursor.execute(
+                    f"{from_.format(owners=', '.join(owners))} WHERE {where} ORDER BY {order}",
+                    [key for _, keys, _ in asked for key in keys],
+                )
+                rows = cursor.fetchall()
+                shape = asked[0][0].shape
+                built = shape.page(cursor, rows, base, tuples=True, batch=self)
+                width = len(shape.columns)
+                wanted = [
+                    (width + owners.index(loader.owner), set(keys), lists)
+                    for loader, keys, lists in asked
+                ]
+                for row, record in zip(rows, built, strict=True):
+                    for position, keys, lists in wanted:
+                        if row[position] in keys:
+                            lists[row[position]].append(record)

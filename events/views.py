@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from . import exports, fast, history, serializers, services, vocabularies
+from . import caching, exports, fast, history, serializers, services, vocabularies
 from .caching import (
     COUNT_TTL,
     cached_response,
@@ -228,7 +228,8 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
         condition = if_none_match(request, etag)
         if condition == "match":
             return Response(status=304, headers={"ETag": etag})
-        response: Response = cached_response(request, self.data_version, answer)
+        with caching.at_version(self.data_version):
+            response: Response = cached_response(request, self.data_version, answer)
         if condition == "any" and response.status_code == 200:
             return Response(status=304, headers={"ETag": etag})
         response["ETag"] = etag
@@ -241,7 +242,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             response["ETag"] = self.etag_of(data)
             return response
 
-        return cached_response(request, data_version(), answer)
+        return cached_response(request, data_version, answer)
 
     def fast_list(self, request: Request, columns: tuple[str, ...], build: Any) -> Response:
         """The list from plain rows (events/fast.py): filtered and paginated as usual, with
@@ -400,7 +401,7 @@ class EventViewSet(ExportMixin, RecordViewSet):
     refused_query_parameters = {"stats": ("ordering",)}
 
     def get_queryset(self) -> QuerySet[Event]:
-        # A detail is built by events/fast.py from the slug (13 queries whatever the event);
+        # A detail is built by events/fast.py from the slug (9 queries whatever the event);
         # a list's rows too (events/fast.py, three queries per page).
         return event_list_queryset()
 
@@ -423,7 +424,7 @@ class EventViewSet(ExportMixin, RecordViewSet):
             response["ETag"] = self.etag_of(data)
             return response
 
-        return cached_response(request, data_version(), answer)
+        return cached_response(request, data_version, answer)
 
     @extend_schema(
         summary="Count events by month, type, topic or country",

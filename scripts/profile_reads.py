@@ -220,6 +220,8 @@ def main() -> None:
     profile.disable()
 
     stats = pstats.Stats(profile)
+    if os.environ.get("PROFILE_DUMP"):
+        stats.dump_stats(os.environ["PROFILE_DUMP"])
     by_layer: dict[str, float] = defaultdict(float)
     total = 0.0
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]

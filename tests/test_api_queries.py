@@ -72,12 +72,13 @@ LISTS = [
 ]
 DETAILS = [
     # Each record first reads the data version (the response cache's key), then:
-    # the event with its location; countries, topics, participations, their citations,
-    # statements, their citations, relations both ways and their citations, announced and
-    # discussed measures, citations
-    ("/api/v1/events/rubio-dar-phone-call-2025-04-07/", 15),
-    # no relations or measures announced: their nested prefetches need no query
-    ("/api/v1/events/crowd-00/", 13),
+    # the event with its location; countries, topics, participations, statements, relations
+    # both ways (one query), announced and discussed measures, and every citation: the
+    # event's, its participations', statements' and relations' (one query, events/shapes.py's
+    # Batch)
+    ("/api/v1/events/rubio-dar-phone-call-2025-04-07/", 10),
+    # no relations or measures announced: the same queries
+    ("/api/v1/events/crowd-00/", 10),
     # the participant with country and affiliation; members; citations
     ("/api/v1/participants/us-department-of-state/", 4),
     # the country; citations
@@ -120,6 +121,36 @@ def test_it_shows_a_record_in_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(path)
     assert response.status_code == 200
+
+
+def test_a_country_filter_is_checked_without_a_query_once_the_version_is_known(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries, editor: Any
+) -> None:
+    caching.clear()
+    assert client.get("/api/v1/tariff-measures/?target_country=PK").status_code == 200
+    # Another country, another filter, same data version: the codes known at that version
+    # are this process's (version, COUNT, page, target countries; no country query).
+    with django_assert_num_queries(4):
+        response = client.get("/api/v1/tariff-measures/?imposing_country=us")
+    assert response.status_code == 200
+    refused = client.get("/api/v1/events/?country=XQ")
+    assert refused.status_code == 400
+    assert "XQ is not a known country code." in str(refused.json())
+    # A country written moves the version: its code is known at once.
+    created = editor.send("POST", "/api/v1/countries/", {"iso2": "XQ", "iso3": "XQQ", "name": "Q"})
+    assert created.status_code == 201, created.content
+    assert client.get("/api/v1/events/?country=XQ").status_code == 200
+
+
+def test_with_the_response_cache_off_a_detail_does_not_read_the_data_version(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries, settings: Any
+) -> None:
+    settings.RESPONSE_CACHE_SECONDS = 0
+    path, queries = DETAILS[0]
+    with django_assert_num_queries(queries - 1):
+        response = client.get(path)
+    assert response.status_code == 200
+    assert response.has_header("ETag")
 
 
 @pytest.mark.parametrize(("path", "queries"), DETAILS[:1] + LISTS[:1])

@@ -89,10 +89,10 @@ def test_a_query_run_again_on_a_connection_is_prepared_once(client: Client) -> N
 
 def test_it_bounds_each_statement_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_DB", "postgres://app@db.internal:5432/policy")
-    assert env_database("X_DB", "")["OPTIONS"]["options"] == "-c jit=off"
+    assert env_database("X_DB", "")["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
     monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "30")
     assert env_database("X_DB", "")["OPTIONS"]["options"] == (
-        "-c jit=off -c statement_timeout=30000"
+        "-c jit=off -c random_page_cost=1.1 -c statement_timeout=30000"
     )
     monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "-1")
     with pytest.raises(ImproperlyConfigured, match="DATABASE_STATEMENT_TIMEOUT=-1 is negative"):
