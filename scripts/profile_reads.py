@@ -14,7 +14,8 @@ slows Python code, not the database: the shares of Python layers are upper bound
 
 Scenarios: list (first pages of varied page sizes and pages), country (?country=XX cycling
 countries), detail (/events/<slug>/ cycling events), tariff (?target_country=XX). `--top N`
-prints the N functions with the most self time as well.
+prints the N functions with the most self time as well; PROFILE_DUMP=<file> saves the profile
+(for `python -m pstats <file>`: sort cumulative, restrict to events/).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def layer_of(filename: str) -> str:
     return "other Python"
 
 
-SCENARIOS = ["first", "list", "country", "detail", "tariff"]
+SCENARIOS = ["first", "list", "country", "detail", "tariff", "vocabularies"]
 
 
 def write(line: str) -> None:
@@ -106,6 +107,8 @@ def urls(scenario: str, count: int) -> list[str]:
         codes = list(Country.objects.values_list("iso2", flat=True)[:200])
         base = "/api/v1/tariff-measures/?target_country="
         return [f"{base}{codes[i % len(codes)]}" for i in range(count)]
+    if scenario == "vocabularies":  # a static answer: the cost of any API request
+        return ["/api/v1/vocabularies/"] * count
     if scenario == "detail":
         slugs = list(Event.objects.order_by("?").values_list("slug", flat=True)[:count])
         return [f"/api/v1/events/{slugs[i % len(slugs)]}/" for i in range(count)]
@@ -191,11 +194,12 @@ def main() -> None:
             spent["cache_calls"] += 1
 
     throttling.count_request = timed_count
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(timed_sql):
         for path in paths:
             client.get(path)
     plain = (time.perf_counter() - started) / len(paths)
+    cpu = (time.process_time() - cpu_started) / len(paths)
     for name, original in originals.items():
         setattr(cache, name, original)
     throttling.count_request = counter
@@ -208,7 +212,8 @@ def main() -> None:
         f"unprofiled: {plain * 1000:.2f} ms per request; in SQL {spent['sql'] / n * 1000:.2f} ms "
         f"({spent['queries'] / n:.1f} queries); in the cache {spent['cache'] / n * 1000:.2f} ms "
         f"({spent['cache_calls'] / n:.1f} calls); the rest (Python) "
-        f"{(plain - (spent['sql'] + spent['cache']) / n) * 1000:.2f} ms"
+        f"{(plain - (spent['sql'] + spent['cache']) / n) * 1000:.2f} ms; this process's CPU "
+        f"{cpu * 1000:.2f} ms"
     )
     for line in sql_lines:
         write(line)
