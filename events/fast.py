@@ -4,10 +4,11 @@ DRF's nested serializers cost more than the queries they wait on. The serializer
 events/serializers/read.py stay the one declaration of each JSON shape (the OpenAPI schema, the
 slow path and the writes' responses use them); events/shapes.py compiles each into a plain-Python
 builder at import, with the columns it reads and a query per related list derived from the same
-fields (one for all the lists of one table: an event detail's citations). What a declaration cannot say is declared here, per serializer: the computed fields
-(`SerializerMethodField`s), the order of each related list (as the API has always listed them),
-and the related events (read from both sides). A field added to a serializer is built here
-with no other change, or importing this module fails naming it (`shapes.ShapeError`);
+fields (one for all the lists of one table: an event detail's citations). What a declaration
+cannot say is declared here, per serializer: the computed fields (`SerializerMethodField`s), the
+order of each related list (as the API has always listed them), and the related events (read
+from both sides). A field added to a serializer is built here with no other change, or
+importing this module fails naming it (`shapes.ShapeError`);
 `tests/test_fast_path.py` compares both paths on the article and on synthetic data.
 
 Each builder takes a DB-API cursor, the page's rows (or a slug) and a `Links` holding the API's

@@ -120,7 +120,7 @@ class CountryCodeField(ModelMultipleChoiceField):
     def _check_values(self, value: Any) -> Any:
         known = caching.country_codes()
         if known is None:
-            return super()._check_values(value)
+            return super()._check_values(value)  # type: ignore[misc]
         for code in value:
             if code not in known:
                 raise forms.ValidationError(
@@ -533,7 +533,7 @@ TARGETS_ANY_OF = {
     "AND t.country_id IN ({codes})) "
     f"OR NOT EXISTS (SELECT 1 FROM {_TARGETS} t WHERE t.tariffmeasure_id = {_MEASURES}.id))",
 }
-BOOLEAN = BooleanField()
+BOOLEAN: BooleanField[Any, Any] = BooleanField()
 
 
 class TariffMeasureFilter(FilterSet):
