@@ -533,7 +533,7 @@ TARGETS_ANY_OF = {
     "AND t.country_id IN ({codes})) "
     f"OR NOT EXISTS (SELECT 1 FROM {_TARGETS} t WHERE t.tariffmeasure_id = {_MEASURES}.id))",
 }
-BOOLEAN: BooleanField[Any, Any] = BooleanField()
+BOOLEAN: "BooleanField[Any, Any]" = BooleanField()
 
 
 class TariffMeasureFilter(FilterSet):
