@@ -67,6 +67,8 @@ def test_it_embeds_countries_events_and_citations_in_the_detail(client: Client) 
         # The baseline applies to every country, so to Ukraine too.
         ({"target_country": "UA"}, [BASELINE]),
         ({"target_country": "PK"}, [PAKISTAN, BASELINE]),
+        # Several countries: a measure targeting any of them, and those on every country.
+        ({"target_country": "UA,pk"}, [PAKISTAN, BASELINE]),
         ({"measure_type": "reciprocal"}, [PAKISTAN]),
         ({"measure_type": "baseline,retaliatory"}, [BASELINE]),
         ({"status": "in_force"}, [BASELINE]),
