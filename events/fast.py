@@ -3,8 +3,8 @@
 DRF's nested serializers cost more than the queries they wait on. The serializers of
 events/serializers/read.py stay the one declaration of each JSON shape (the OpenAPI schema, the
 slow path and the writes' responses use them); events/shapes.py compiles each into a plain-Python
-builder at import, with the columns it reads and a query per related list derived from the same
-fields (one for all the lists of one table: an event detail's citations). What a declaration
+builder at import, with the columns it reads and the queries of its related lists derived from
+the same fields (read in waves: on PostgreSQL a wave is one query). What a declaration
 cannot say is declared here, per serializer: the computed fields (`SerializerMethodField`s), the
 order of each related list (as the API has always listed them), and the related events (read
 from both sides). A field added to a serializer is built here with no other change, or
@@ -19,21 +19,25 @@ import base64
 import binascii
 import datetime
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .models import CameoCode, Event, EventRelation, Participation
 from .serializers import read
 from .shapes import (
+    Ask,
     Batch,
     Computed,
+    Query,
     Row,
     Shape,
     Spec,
     column,
     column_of,
     declare,
-    load_nested,
+    distribute,
+    owners_of,
+    placeholders,
     shape_of,
 )
 
@@ -99,7 +103,9 @@ declare(
 class RelatedEvents:
     """An event's related events (RelatedEventSerializer): outgoing relations (this event is
     <type> the other), then incoming ones, each by EventRelation's order; the other event under
-    `event`. One query for both directions."""
+    `event`. One query for both directions (a `Loader` of events/shapes.py)."""
+
+    nested = True  # the relations' citations
 
     def __init__(self) -> None:
         self.shape = shape_of(read.RelatedEventSerializer)
@@ -121,20 +127,33 @@ class RelatedEvents:
                     expressions.append(f"'{direction}'")
                 else:
                     expressions.append(f"r.{column_of(EventRelation, name)}")
-            # After the shape's columns: the order's keys, then the owner (load_nested's last).
+            # After the shape's columns: the order's keys, then the owner (last).
+            expressions += [str(rank), "f.slug", "r.relation_type", "t.slug", f"r.{here}"]
+            named = ", ".join(f"{sql} AS c{n}" for n, sql in enumerate(expressions))
             parts.append(
-                f"SELECT {', '.join(expressions)}, {rank}, f.slug, r.relation_type, t.slug, "
-                f"r.{here} FROM {table} r JOIN {events} o ON o.id = r.{there} "
+                f"SELECT {named} FROM {table} r JOIN {events} o ON o.id = r.{there} "
                 f"JOIN {events} f ON f.id = r.from_event_id "
                 f"JOIN {events} t ON t.id = r.to_event_id WHERE r.{here} IN ({{keys}})"
             )
-        order = ", ".join(str(width + n) for n in (5, 1, 2, 3, 4))  # owner, rank, order
-        self.sql = f"{parts[0]} UNION ALL {parts[1]} ORDER BY {order}"
+        self.columns = [f"u.c{n}" for n in range(width + 5)]
+        self.union = f"({parts[0]} UNION ALL {parts[1]}) u"
+        # owner, rank, then the order within a direction
+        self.order = ", ".join(f"u.c{width + n}" for n in (4, 0, 1, 2, 3))
 
-    def __call__(
-        self, cursor: Any, keys: Sequence[Any], base: str, batch: Batch
-    ) -> Mapping[Any, list[Row]]:
-        return load_nested(cursor, self.shape, self.sql, keys, base, batch, [*keys, *keys])
+    def group(self) -> Any:
+        return self
+
+    def query(self, asked: Sequence[Ask]) -> Query:
+        keys = owners_of(asked)
+        return Query(
+            self.columns, self.union.format(keys=placeholders(keys)), self.order, [*keys, *keys]
+        )
+
+    def fill(
+        self, cursor: Any, rows: Sequence[Any], base: str, batch: Batch, asked: Sequence[Ask]
+    ) -> None:
+        built = self.shape.page(cursor, rows, base, tuples=True, batch=batch)
+        distribute(rows, built, -1, asked)
 
 
 declare(

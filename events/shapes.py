@@ -9,14 +9,16 @@ column values (from `QuerySet.values()` or SQL rows) into exactly what the seria
 - each field's converter follows from its type (dates as ISO text, datetimes as DRF writes them,
   decimals as numbers, identity URLs from the base URL and the lookup field, a nested record
   from its own serializer, inlined);
-- related records (lists of codes, nested serializers with `many=True`) are loaded with one
-  query per relation for the whole page (and one per nested relation of theirs), by a `Loader`:
-  the query is built from the model's relation metadata and the nested shape's own columns
-  (joining the tables of nested records read through a foreign key); the caller declares only
-  the order of a nested list (`Spec(orders=...)`), or a loader of its own (`Spec(loaders=...)`);
-- records of one table read through a foreign key of theirs at several places of a shape (an
-  event's citations, its participations', its statements', its relations') are read by one
-  query for all of them (`Batch`): their lists are filled in once the rest is built;
+- related records (lists of codes, nested serializers with `many=True`) are loaded for the
+  whole page, never per row, by a `Loader`: its query is built from the model's relation
+  metadata and the nested shape's own columns (joining the tables of nested records read
+  through a foreign key); the caller declares only the order of a nested list
+  (`Spec(orders=...)`), or a loader of its own (`Spec(loaders=...)`);
+- a page's loads are collected in a `Batch` and read in waves once the rest is built: records
+  with related lists of their own first, then everything they and the page asked for. Records
+  of one table read at several places of a shape (an event's citations, its participations',
+  its statements', its relations') are one query; on PostgreSQL a whole wave is one query,
+  each relation's rows a JSON array in it (an event detail: 3 queries; 9 on SQLite);
 - a `SerializerMethodField` has no source to read: the caller declares how it is computed
   (`Spec(computed=...)`), or compiling fails.
 
@@ -32,8 +34,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+import orjson
 from django.db import models
 from rest_framework import serializers
 
@@ -50,14 +53,20 @@ class ShapeError(Exception):
     """A serializer field the fast path cannot build."""
 
 
-def date(value: datetime.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+# Values come from database rows, or from JSON that PostgreSQL built (Batch): dates as ISO
+# text, timestamps as ISO text with an offset, decimals as numbers.
 
 
-def timestamp(value: datetime.datetime | None) -> str | None:
+def date(value: datetime.date | str | None) -> str | None:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def timestamp(value: datetime.datetime | str | None) -> str | None:
     """As DRF writes a UTC datetime: ISO 8601 with a Z."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
     text = value.astimezone(datetime.UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -80,11 +89,21 @@ def placeholders(values: Sequence[Any]) -> str:
 
 
 class Loader(Protocol):
-    """Loads a related field's values for a page: owner key -> built value."""
+    """Loads a related field's values for a page, through a `Batch`: `query` reads what the
+    asks of one group want (each ask: the loader, its owners' keys, the lists to fill), `fill`
+    builds the rows and fills each ask's lists (owner key -> value). Loaders whose records have
+    related lists of their own are `nested`: their group runs first, so that those lists join
+    the batch."""
 
-    def __call__(
-        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
-    ) -> Mapping[Any, Any]: ...
+    nested: bool
+
+    def group(self) -> Any: ...
+
+    def query(self, asked: Sequence["Ask"]) -> "Query": ...
+
+    def fill(
+        self, cursor: Any, rows: Sequence[Any], base: str, batch: "Batch", asked: Sequence["Ask"]
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,7 @@ class Shape:
     loaders: Mapping[str, Loader]
     build: Builder  # rows as dicts of `columns`
     build_tuples: Builder  # rows as tuples of `columns`, in order (SQL rows)
+    eager: bool  # a computed field reads a related list: loaded before the rows are built
     sql: Mapping[str, str]
     items: tuple[str, ...]  # the dict's entries, Python over `row`, `base` and `rel_<field>`
     source: str  # the builder's code
@@ -131,27 +151,24 @@ class Shape:
         tuples: bool = False,
         batch: "Batch | None" = None,
     ) -> list[Row]:
-        """The rows built, as dicts of `columns` (or tuples of them, with `tuples`). Within a
-        `batch`, some related lists are filled in when the batch is flushed; without one, the
+        """The rows built, as dicts of `columns` (or sequences of them, with `tuples`). Within a
+        `batch`, the related lists are filled in when the batch is flushed; without one, the
         rows come back complete."""
-        related: dict[str, Mapping[Any, Any]] = {}
         if not self.loaders:
-            return (self.build_tuples if tuples else self.build)(rows, base, related)
-        own = batch is None
-        batch = Batch() if batch is None else batch
+            return (self.build_tuples if tuples else self.build)(rows, base, {})
+        # A computed field reading a related list needs it before the rows are built.
+        own = batch is None or self.eager
+        if batch is None or own:
+            batch = Batch()
         key = self.columns.index(self.key) if tuples else self.key
         keys = [row[key] for row in rows]
-        for name, load in self.loaders.items():
-            if not keys:
-                related[name] = defaultdict(list)
-            elif isinstance(load, RelationLoader) and load.batched:
-                related[name] = batch.defer(load, keys)
-            else:
-                related[name] = defaultdict(list, load(cursor, keys, base, batch))
-        built = (self.build_tuples if tuples else self.build)(rows, base, related)
+        related: dict[str, Mapping[Any, Any]] = {
+            name: batch.defer(load, keys) if keys else defaultdict(list)
+            for name, load in self.loaders.items()
+        }
         if own:
             batch.flush(cursor, base)
-        return built
+        return (self.build_tuples if tuples else self.build)(rows, base, related)
 
     def select(self, alias: str, prefix: str = "") -> tuple[list[str], list[str], list[str]]:
         """SQL for this shape's columns from table `alias`: (row keys, expressions, joins).
@@ -316,6 +333,7 @@ def compile_shape(serializer: type[serializers.BaseSerializer[Any]], spec: Spec)
         loaders=loaders,
         build=_function(code, serializer.__name__),
         build_tuples=_function(by_position, f"{serializer.__name__} (tuples)"),
+        eager=any("rel_" in computed.expression for computed in spec.computed.values()),
         sql=sql,
         items=tuple(items),
         source=code,
@@ -354,56 +372,101 @@ def _inline(
     return expression
 
 
-def grouped(cursor: Any, sql: str, keys: Sequence[Any]) -> dict[Any, list[tuple[Any, ...]]]:
-    """Rows of `sql` (whose first column is the owner's key) grouped by owner, in query order."""
-    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
-    if keys:
-        cursor.execute(sql.format(keys=placeholders(keys)), list(keys))
-        for row in cursor.fetchall():
-            groups[row[0]].append(row[1:])
-    return groups
+@dataclass(frozen=True)
+class Query:
+    """What a group of loads reads: `SELECT columns FROM body ORDER BY order`. On PostgreSQL a
+    `Batch` reads several at once, each as a JSON array of its rows (`as_json`)."""
+
+    columns: Sequence[str]
+    body: str  # FROM ... WHERE ..., placeholders for `params`
+    order: str
+    params: Sequence[Any]
+
+    def sql(self) -> str:
+        return f"SELECT {', '.join(self.columns)} FROM {self.body} ORDER BY {self.order}"
+
+    def as_json(self) -> str:
+        """A scalar subquery: the rows, in order, as a JSON array of arrays (as text)."""
+        return (
+            f"(SELECT coalesce(json_agg(json_build_array({', '.join(self.columns)}) "
+            f"ORDER BY {self.order}), '[]')::text FROM {self.body})"
+        )
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One shape's wish: the values of `loader` for the owners `keys`, into `lists`."""
+
+    loader: Loader
+    keys: list[Any]
+    lists: dict[Any, Any]
+
+
+def owners_of(asked: Sequence[Ask]) -> list[Any]:
+    """The keys the asks want, each once, in order."""
+    return list(dict.fromkeys(key for ask in asked for key in ask.keys))
+
+
+def distribute(
+    rows: Sequence[Any], values: Sequence[Any], position: int, asked: Sequence[Ask]
+) -> None:
+    """Append each row's value to the list of its owner (the row's column `position`) in every
+    ask that wants that owner."""
+    wanted = [(set(ask.keys), ask.lists) for ask in asked]
+    for row, value in zip(rows, values, strict=True):
+        owner = row[position]
+        for keys, lists in wanted:
+            if owner in keys:
+                lists[owner].append(value)
 
 
 class CodesLoader:
     """A many-to-many relation as each owner's list of related codes, ordered by code."""
+
+    nested = False
 
     def __init__(self, model: type[models.Model], source: str, attribute: str) -> None:
         relation = model._meta.get_field(source)
         if not isinstance(relation, models.ManyToManyField):
             raise ShapeError(f"{model.__name__}.{source}: a list of codes needs a many-to-many")
         through = relation.remote_field.through._meta.db_table  # type: ignore[union-attr]
-        owner = f"t.{relation.m2m_column_name()}"
+        self.owner = f"t.{relation.m2m_column_name()}"
         target: type[models.Model] = relation.related_model  # type: ignore[assignment]
         pk, code = target._meta.pk, f"t.{relation.m2m_reverse_name()}"
         if pk is not None and attribute == pk.name:  # the code is in the through table
-            value, join = code, ""
+            self.value, join = code, ""
         else:
-            value = f"r.{column_of(target, attribute)}"
+            self.value = f"r.{column_of(target, attribute)}"
             join = f" JOIN {target._meta.db_table} r ON r.{target._meta.pk.column} = {code}"
-        self.sql = (
-            f"SELECT {owner}, {value} FROM {through} t{join} "
-            f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {value}"
+        self.tables = f"{through} t{join}"
+
+    def group(self) -> Any:
+        return self
+
+    def query(self, asked: Sequence[Ask]) -> Query:
+        keys = owners_of(asked)
+        return Query(
+            [self.owner, self.value],
+            f"{self.tables} WHERE {self.owner} IN ({placeholders(keys)})",
+            f"{self.owner}, {self.value}",
+            keys,
         )
 
-    def __call__(
-        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
-    ) -> dict[Any, list[Any]]:
-        return {
-            owner: [code for (code,) in rows]
-            for owner, rows in grouped(cursor, self.sql, keys).items()
-        }
+    def fill(
+        self, cursor: Any, rows: Sequence[Any], base: str, batch: "Batch", asked: Sequence[Ask]
+    ) -> None:
+        distribute(rows, [row[1] for row in rows], 0, asked)
 
 
 class RelationLoader:
     """Records read through a relation (reverse foreign key, or many-to-many either way), each
-    built by its nested shape: one query for the page, plus the nested shape's own. Records
-    read through a foreign key of theirs are `batched`: a `Batch` reads those of every
-    relation to the same table, shape and order with one query."""
+    built by its nested shape. The asks of every relation read from the same tables, shape and
+    order are one group (one query): an event detail's citations, of the event, its
+    participations, statements and relations, are read at once."""
 
     def __init__(self, model: type[models.Model], source: str, shape: Shape, order: str) -> None:
         relation = model._meta.get_field(source)
         target = shape.model._meta.db_table
-        self.batched = isinstance(relation, models.ManyToOneRel)
         if isinstance(relation, models.ManyToOneRel):
             owner, tables = f"r.{relation.field.column}", f"{target} r"
         elif isinstance(relation, (models.ManyToManyField, models.ManyToManyRel)):
@@ -417,84 +480,73 @@ class RelationLoader:
         else:
             raise ShapeError(f"{model.__name__}.{source}: not a relation to many records")
         self.shape, self.owner, self.order = shape, owner, order
-        _, expressions, joins = shape.select("r")
-        # What a batch reads (the owner columns after these): the same for every relation to
-        # the same table, shape and order.
-        self.from_ = f"SELECT {', '.join(expressions)}, {{owners}} FROM {tables} {' '.join(joins)}"
-        self.sql = (
-            f"{self.from_.format(owners=owner)} "
-            f"WHERE {owner} IN ({{keys}}) ORDER BY {owner}, {order}"
+        self.nested = bool(shape.loaders)
+        _, self.expressions, joins = shape.select("r")
+        self.tables = f"{tables} {' '.join(joins)}"
+
+    def group(self) -> Any:
+        return (self.tables, tuple(self.expressions), self.order)
+
+    @staticmethod
+    def by_owner(asked: Sequence[Ask]) -> dict[str, list[Ask]]:
+        """The group's asks by owner column (a relation of the group), in order."""
+        owners: dict[str, list[Ask]] = {}
+        for ask in asked:
+            owners.setdefault(cast(RelationLoader, ask.loader).owner, []).append(ask)
+        return owners
+
+    def query(self, asked: Sequence[Ask]) -> Query:
+        keys = {owner: owners_of(mine) for owner, mine in self.by_owner(asked).items()}
+        where = " OR ".join(f"{owner} IN ({placeholders(some)})" for owner, some in keys.items())
+        return Query(
+            [*self.expressions, *keys],
+            f"{self.tables} WHERE {where}",
+            self.order,
+            [key for some in keys.values() for key in some],
         )
 
-    def __call__(
-        self, cursor: Any, keys: Sequence[Any], base: str, batch: "Batch"
-    ) -> dict[Any, list[Row]]:
-        return load_nested(cursor, self.shape, self.sql, keys, base, batch)
-
-
-def load_nested(
-    cursor: Any,
-    shape: Shape,
-    sql: str,
-    keys: Sequence[Any],
-    base: str,
-    batch: "Batch | None" = None,
-    params: Sequence[Any] | None = None,
-) -> dict[Any, list[Row]]:
-    """Rows of `sql` (the shape's columns, then the owner's key last) built by `shape`,
-    grouped by owner. `params` are the query's (default: the keys, once)."""
-    groups: dict[Any, list[Row]] = defaultdict(list)
-    if keys:
-        cursor.execute(sql.format(keys=placeholders(keys)), list(params or keys))
-        rows = cursor.fetchall()
-        built = shape.page(cursor, rows, base, tuples=True, batch=batch)
-        for row, record in zip(rows, built, strict=True):
-            groups[row[-1]].append(record)
-    return groups
+    def fill(
+        self, cursor: Any, rows: Sequence[Any], base: str, batch: "Batch", asked: Sequence[Ask]
+    ) -> None:
+        built = self.shape.page(cursor, rows, base, tuples=True, batch=batch)
+        width = len(self.shape.columns)
+        for position, mine in enumerate(self.by_owner(asked).values(), start=width):
+            distribute(rows, built, position, mine)
 
 
 class Batch:
-    """Related lists deferred while a page is built, then read with one query per table,
-    shape and order (`flush`) and filled in: an event detail's citations (of the event, its
-    participations, statements and relations) are one query, not four."""
+    """Related lists asked for while a page is built, read when the batch is flushed: one
+    query per group (the same tables, shape and order), in waves (the groups whose records
+    have related lists of their own first, then what those asked for with the rest). On
+    PostgreSQL each wave is one query, every group's rows a JSON array in it: an event detail
+    is three queries (the event; its participations, statements and relations; then its
+    countries, topics, measures and every citation)."""
 
     def __init__(self) -> None:
-        self.pending: dict[tuple[str, str], list[tuple[RelationLoader, list[Any], Any]]] = {}
+        self.pending: dict[Any, list[Ask]] = {}
 
-    def defer(self, loader: RelationLoader, keys: Sequence[Any]) -> dict[Any, list[Row]]:
+    def defer(self, loader: Loader, keys: Sequence[Any]) -> dict[Any, Any]:
         """The loader's lists for `keys`: empty until `flush`, which fills them in."""
-        lists: dict[Any, list[Row]] = defaultdict(list)
-        self.pending.setdefault((loader.from_, loader.order), []).append(
-            (loader, list(keys), lists)
-        )
+        lists: dict[Any, Any] = defaultdict(list)
+        self.pending.setdefault(loader.group(), []).append(Ask(loader, list(keys), lists))
         return lists
 
     def flush(self, cursor: Any, base: str) -> None:
+        combine = getattr(getattr(cursor, "db", None), "vendor", None) == "postgresql"
         while self.pending:
-            # Records with related lists of their own first: theirs join the batch, so each
-            # table is read once (an event's citations with its participations' citations).
-            pending = {
-                group: asked for group, asked in self.pending.items() if asked[0][0].shape.loaders
-            } or self.pending
-            self.pending = {g: a for g, a in self.pending.items() if g not in pending}
-            for (from_, order), asked in pending.items():
-                owners = list(dict.fromkeys(loader.owner for loader, _, _ in asked))
-                where = " OR ".join(
-                    f"{loader.owner} IN ({placeholders(keys)})" for loader, keys, _ in asked
-                )
+            groups = [g for g, asked in self.pending.items() if asked[0].loader.nested]
+            wave = [self.pending.pop(group) for group in groups or list(self.pending)]
+            queries = [asked[0].loader.query(asked) for asked in wave]
+            if combine and len(queries) > 1:
                 cursor.execute(
-                    f"{from_.format(owners=', '.join(owners))} WHERE {where} ORDER BY {order}",
-                    [key for _, keys, _ in asked for key in keys],
+                    f"SELECT {', '.join(query.as_json() for query in queries)}",
+                    [param for query in queries for param in query.params],
                 )
-                rows = cursor.fetchall()
-                shape = asked[0][0].shape
-                built = shape.page(cursor, rows, base, tuples=True, batch=self)
-                width = len(shape.columns)
-                wanted = [
-                    (width + owners.index(loader.owner), set(keys), lists)
-                    for loader, keys, lists in asked
-                ]
-                for row, record in zip(rows, built, strict=True):
-                    for position, keys, lists in wanted:
-                        if row[position] in keys:
-                            lists[row[position]].append(record)
+                results = [orjson.loads(text) for text in cursor.fetchone()]
+            else:
+                results = []
+                for query in queries:
+                    cursor.execute(query.sql(), list(query.params))
+                    results.append(cursor.fetchall())
+            for asked, rows in zip(wave, results, strict=True):
+                asked[0].loader.fill(cursor, rows, base, self, asked)
