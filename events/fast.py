@@ -22,6 +22,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from .models import CameoCode, Event, EventRelation, Participation
 from .serializers import read
 from .shapes import (
@@ -36,8 +38,7 @@ from .shapes import (
     column_of,
     declare,
     distribute,
-    owners_of,
-    placeholders,
+    matching,
     shape_of,
 )
 
@@ -106,6 +107,7 @@ class RelatedEvents:
     `event`. One query for both directions (a `Loader` of events/shapes.py)."""
 
     nested = True  # the relations' citations
+    shape: Shape
 
     def __init__(self) -> None:
         self.shape = shape_of(read.RelatedEventSerializer)
@@ -131,12 +133,15 @@ class RelatedEvents:
             expressions += [str(rank), "f.slug", "r.relation_type", "t.slug", f"r.{here}"]
             named = ", ".join(f"{sql} AS c{n}" for n, sql in enumerate(expressions))
             parts.append(
-                f"SELECT {named} FROM {table} r JOIN {events} o ON o.id = r.{there} "
-                f"JOIN {events} f ON f.id = r.from_event_id "
-                f"JOIN {events} t ON t.id = r.to_event_id WHERE r.{here} IN ({{keys}})"
+                (
+                    f"SELECT {named} FROM {table} r JOIN {events} o ON o.id = r.{there} "
+                    f"JOIN {events} f ON f.id = r.from_event_id "
+                    f"JOIN {events} t ON t.id = r.to_event_id WHERE ",
+                    f"r.{here}",
+                )
             )
+        self.parts = parts
         self.columns = [f"u.c{n}" for n in range(width + 5)]
-        self.union = f"({parts[0]} UNION ALL {parts[1]}) u"
         # owner, rank, then the order within a direction
         self.order = ", ".join(f"u.c{width + n}" for n in (4, 0, 1, 2, 3))
 
@@ -144,13 +149,21 @@ class RelatedEvents:
         return self
 
     def query(self, asked: Sequence[Ask]) -> Query:
-        keys = owners_of(asked)
-        return Query(
-            self.columns, self.union.format(keys=placeholders(keys)), self.order, [*keys, *keys]
-        )
+        branches, params = [], []
+        for select, owner in self.parts:
+            where, values = matching(owner, asked)
+            branches.append(f"{select}({where})")
+            params += values
+        return Query(self.columns, f"({' UNION ALL '.join(branches)}) u", self.order, params)
 
     def fill(
-        self, cursor: Any, rows: Sequence[Any], base: str, batch: Batch, asked: Sequence[Ask]
+        self,
+        cursor: Any,
+        rows: Sequence[Any],
+        base: str,
+        batch: Batch,
+        asked: Sequence[Ask],
+        read: Sequence[Ask],
     ) -> None:
         built = self.shape.page(cursor, rows, base, tuples=True, batch=batch)
         distribute(rows, built, -1, asked)
@@ -187,6 +200,8 @@ EVENT_DETAIL_SQL = (
     f"SELECT {', '.join(_expressions)} FROM {Event._meta.db_table} r {' '.join(_joins)} "
     "WHERE r.slug = %s"
 )
+# On PostgreSQL, the event with every related list, nested ones included, in one query.
+EVENT_DETAIL_ONE_QUERY, EVENT_DETAIL_GROUPS = EVENT_DETAIL.one_query("detail", "detail.slug = %s")
 
 
 # --- the builders ---------------------------------------------------------------------------------
@@ -204,11 +219,26 @@ def measure_rows(cursor: Any, measures: Sequence[Row], links: Links) -> list[Row
 
 def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:
     """An event's detail (EventDetailSerializer), or None when no event has the slug."""
-    cursor.execute(EVENT_DETAIL_SQL, [slug])
+    if getattr(getattr(cursor, "db", None), "vendor", None) != "postgresql":
+        cursor.execute(EVENT_DETAIL_SQL, [slug])
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        return EVENT_DETAIL.page(cursor, [found], links.base, tuples=True)[0]
+    cursor.execute(EVENT_DETAIL_ONE_QUERY, [slug])
     found = cursor.fetchone()
     if found is None:
         return None
-    return EVENT_DETAIL.page(cursor, [found], links.base, tuples=True)[0]
+    width = len(EVENT_DETAIL.columns)
+    batch = Batch(
+        {
+            group: (orjson.loads(rows), planned)
+            for (group, planned), rows in zip(EVENT_DETAIL_GROUPS, found[width:], strict=True)
+        }
+    )
+    built = EVENT_DETAIL.page(cursor, [found[:width]], links.base, tuples=True, batch=batch)
+    batch.flush(cursor, links.base)
+    return built[0]
 
 
 def as_dicts(cursor: Any, columns: Iterable[str]) -> list[Row]:
