@@ -11,11 +11,23 @@ plain words this finds what PostgreSQL finds, without stemming ('tariffs' does n
 """
 
 import re
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Exists, F, FloatField, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    ForeignKey,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast
 
 CONFIG = "english"
@@ -33,14 +45,55 @@ SOURCE_FIELDS = ("title", "publisher")
 _CAST_TO_TEXT = {"aliases"}
 
 
-def _columns(fields: tuple[str, ...]) -> list[Any]:
-    from django.db.models import TextField
+# The query and the vector, as the indexes of migration 0004 have them (Django's SearchVector
+# and SearchQuery write the same SQL, with the configuration as a parameter; compiling them cost
+# more Python per request than the search itself: written here once).
+TSQUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
+BOOLEAN: "BooleanField[Any, Any]" = BooleanField()
 
-    return [Cast(f, output_field=TextField()) if f in _CAST_TO_TEXT else f for f in fields]
+
+def _column(field: str) -> Any:
+    return Cast(field, output_field=TextField()) if field in _CAST_TO_TEXT else F(field)
 
 
-def vector(fields: tuple[str, ...]) -> SearchVector:
-    return SearchVector(*_columns(fields), config=CONFIG)
+def vector(columns: int | tuple[str, ...], quote: Any = None) -> str:
+    """`to_tsvector` over the searched columns: `{}` for each of `columns` compiled columns, or
+    the named columns themselves (unqualified, `quote`d)."""
+    if isinstance(columns, int):
+        names = ["{}"] * columns
+    else:
+        names = [
+            f"({quote(name)})::text" if name in _CAST_TO_TEXT else quote(name) for name in columns
+        ]
+    joined = " || ' ' || ".join(f"COALESCE({name}, '')" for name in names)
+    return f"to_tsvector('{CONFIG}'::regconfig, {joined})"
+
+
+class SQL(Expression):
+    """SQL with the compiled expressions `sources` in its `{}` (in order; no other braces),
+    then `params` (bound, never pasted in)."""
+
+    def __init__(
+        self, template: str, sources: list[Any], params: list[Any], output_field: Any
+    ) -> None:
+        super().__init__(output_field=output_field)
+        self.template, self.sources, self.params = template, sources, params
+
+    def get_source_expressions(self) -> list[Any]:
+        return self.sources
+
+    def set_source_expressions(self, exprs: Any) -> None:
+        self.sources = list(exprs)
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> "SQL":
+        resolved = self.copy()
+        resolved.sources = [source.resolve_expression(*args, **kwargs) for source in self.sources]
+        return resolved
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        compiled = [compiler.compile(source) for source in self.sources]
+        sql = self.template.format(*[part for part, _ in compiled])
+        return sql, [p for _, params in compiled for p in params] + list(self.params)
 
 
 def _words(text: str) -> list[str]:
@@ -71,28 +124,31 @@ def search(
     not toward the rank), then by its own ordering.
     """
     if connections[queryset.db].vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config=CONFIG)
-        queryset = queryset.annotate(_search=vector(fields))
+        own = [_column(field) for field in fields]
         if related is None:
-            queryset = queryset.filter(_search=query)
+            condition = SQL(f"{vector(len(own))} @@ {TSQUERY}", own, [text], BOOLEAN)
         else:
             # The ids matching in the record's own columns, and those of the records whose
             # related rows match, each found through its GIN index (an OR of the two in one
-            # WHERE would make PostgreSQL scan the whole table).
+            # WHERE would make PostgreSQL scan the whole table). The subqueries name their own
+            # tables' columns, so the outer query's aliases do not matter.
             model, fk, related_fields = related
-            own = queryset.model._default_manager.annotate(_search=vector(fields)).filter(
-                _search=query
+            quote = connections[queryset.db].ops.quote_name
+            meta, theirs = queryset.model._meta, model._meta
+            link = cast(ForeignKey, theirs.get_field(fk)).column
+            # Identifiers from the models' metadata; the text is bound.
+            ids = (
+                f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
+                f"WHERE {vector(fields, quote)} @@ {TSQUERY} UNION "
+                f"SELECT {quote(link)} FROM {quote(theirs.db_table)} "
+                f"WHERE {vector(related_fields, quote)} @@ {TSQUERY}"
             )
-            hits = model._default_manager.annotate(_search=vector(related_fields)).filter(
-                _search=query
-            )
-            ids = own.order_by().values("pk").union(hits.order_by().values(fk))
-            queryset = queryset.filter(pk__in=ids)
+            condition = SQL(f"{{}} IN ({ids})", [F("pk")], [text, text], BOOLEAN)
+        queryset = queryset.filter(condition)
         if ranked:
             ordering = queryset.query.order_by or queryset.model._meta.ordering
-            queryset = queryset.annotate(
-                search_rank=SearchRank(F("_search"), query, normalization=Value(1))
-            ).order_by("-search_rank", *ordering)
+            rank = SQL(f"ts_rank({vector(len(own))}, {TSQUERY}, 1)", own, [text], FloatField())
+            queryset = queryset.annotate(search_rank=rank).order_by("-search_rank", *ordering)
         return queryset
 
     words = _words(text)

@@ -78,7 +78,7 @@ def layer_of(filename: str) -> str:
     return "other Python"
 
 
-SCENARIOS = ["first", "list", "country", "detail", "tariff", "vocabularies"]
+SCENARIOS = ["first", "list", "country", "detail", "tariff", "search", "vocabularies"]
 
 
 def write(line: str) -> None:
@@ -107,6 +107,13 @@ def urls(scenario: str, count: int) -> list[str]:
         codes = list(Country.objects.values_list("iso2", flat=True)[:200])
         base = "/api/v1/tariff-measures/?target_country="
         return [f"{base}{codes[i % len(codes)]}" for i in range(count)]
+    if scenario == "search":  # `q`: a place named in event titles ("... talks in Rivira 123")
+        titles = Event.objects.filter(title__contains=" in ").order_by("?")[:count]
+        places = [
+            title.rsplit(" in ", 1)[1].split()[0]
+            for title in titles.values_list("title", flat=True)
+        ]
+        return [f"/api/v1/events/?q={places[i % len(places)]}" for i in range(count)]
     if scenario == "vocabularies":  # a static answer: the cost of any API request
         return ["/api/v1/vocabularies/"] * count
     if scenario == "detail":
