@@ -12,8 +12,10 @@ slows Python code, not the database: the shares of Python layers are upper bound
     REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python scripts/profile_reads.py \\
         --scenario list --requests 400
 
-Scenarios: list (first pages of varied page sizes and pages), country (?country=XX cycling
-countries), detail (/events/<slug>/ cycling events), tariff (?target_country=XX). `--top N`
+Scenarios: first (the first page), list (pages of varied page sizes), country (?country=XX
+cycling countries), detail (/events/<slug>/ cycling events), tariff (?target_country=XX), search
+(?q=<a place named in event titles>), vocabularies (a request that reads one small table: the
+cost of any request). `--top N`
 prints the N functions with the most self time as well; PROFILE_DUMP=<file> saves the profile
 (for `python -m pstats <file>`: sort cumulative, restrict to events/).
 """
