@@ -23,6 +23,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import CameoCode, Event, EventRelation, Participation
 from .serializers import read
@@ -30,6 +33,7 @@ from .shapes import (
     Ask,
     Batch,
     Computed,
+    KeysSQL,
     Query,
     Row,
     Shape,
@@ -195,6 +199,50 @@ EVENT_DETAIL: Shape = shape_of(read.EventDetailSerializer)
 EVENT_COLUMNS = EVENT_LIST.columns
 MEASURE_COLUMNS = MEASURE_LIST.columns
 
+
+class ListPage:
+    """A list page of one shape. On PostgreSQL, the page query reads each row's related lists
+    too, as JSON arrays (`columns`: the names to select, each with its SQL), so that building
+    the page reads nothing more; elsewhere the page's lists are read after it (a query per
+    relation)."""
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+        meta = shape.model._meta
+        # The page query's own table, unaliased (no list filter aliases it).
+        key = KeysSQL(f'"{meta.db_table}"."{column_of(shape.model, shape.key)}"')
+        groups = shape.plan(key)
+        self.lists = {
+            f"_lists_{n}": asked[0].loader.query(asked).as_json()
+            for n, asked in enumerate(groups.values())
+        }
+        self.groups = list(zip(self.lists, groups.items(), strict=True))
+
+    def values(self, queryset: QuerySet[Any]) -> QuerySet[Any, Row]:
+        """The rows of `queryset` as the page needs them: dicts of the shape's columns, and on
+        PostgreSQL of each row's related lists."""
+        if connections[queryset.db].vendor != "postgresql":
+            return queryset.values(*self.shape.columns)
+        # SQL compiled from the shapes at import: nothing from a request in it.
+        lists = {name: RawSQL(sql, ()) for name, sql in self.lists.items()}  # noqa: S611
+        return queryset.values(*self.shape.columns, **lists)
+
+    def rows(self, cursor: Any, page: Sequence[Row], links: Links) -> list[Row]:
+        """The page built from dicts of the shape's columns (and `columns`, if selected)."""
+        prefetched: dict[Any, tuple[list[Any], list[Ask]]] = {}
+        if page and self.lists and next(iter(self.lists)) in page[0]:
+            for name, (group, planned) in self.groups:
+                rows = [row for record in page for row in orjson.loads(record[name])]
+                prefetched[group] = (rows, planned)
+        batch = Batch(prefetched)
+        built = self.shape.page(cursor, page, links.base, batch=batch)
+        batch.flush(cursor, links.base)
+        return built
+
+
+EVENT_PAGE = ListPage(EVENT_LIST)
+MEASURE_PAGE = ListPage(MEASURE_LIST)
+
 _, _expressions, _joins = EVENT_DETAIL.select("r")
 EVENT_DETAIL_SQL = (
     f"SELECT {', '.join(_expressions)} FROM {Event._meta.db_table} r {' '.join(_joins)} "
@@ -208,13 +256,15 @@ EVENT_DETAIL_ONE_QUERY, EVENT_DETAIL_GROUPS = EVENT_DETAIL.one_query("detail", "
 
 
 def event_rows(cursor: Any, events: Sequence[Row], links: Links) -> list[Row]:
-    """List rows (EventListSerializer) for events given as dicts of EVENT_COLUMNS."""
-    return EVENT_LIST.page(cursor, events, links.base)
+    """List rows (EventListSerializer) for events given as dicts of EVENT_COLUMNS (and of
+    EVENT_PAGE's columns, if selected)."""
+    return EVENT_PAGE.rows(cursor, events, links)
 
 
 def measure_rows(cursor: Any, measures: Sequence[Row], links: Links) -> list[Row]:
-    """List rows (TariffMeasureListSerializer) for measures given as dicts of MEASURE_COLUMNS."""
-    return MEASURE_LIST.page(cursor, measures, links.base)
+    """List rows (TariffMeasureListSerializer) for measures given as dicts of MEASURE_COLUMNS
+    (and of MEASURE_PAGE's columns, if selected)."""
+    return MEASURE_PAGE.rows(cursor, measures, links)
 
 
 def event_detail(cursor: Any, slug: str, links: Links) -> Row | None:

@@ -167,9 +167,8 @@ class Shape:
         rows come back complete."""
         if not self.loaders:
             return (self.build_tuples if tuples else self.build)(rows, base, {})
-        # A computed field reading a related list needs it before the rows are built.
-        own = batch is None or self.eager
-        if batch is None or own:
+        own = batch is None
+        if batch is None:
             batch = Batch()
         key = self.columns.index(self.key) if tuples else self.key
         keys = [row[key] for row in rows]
@@ -177,7 +176,8 @@ class Shape:
             name: batch.defer(load, keys) if keys else defaultdict(list)
             for name, load in self.loaders.items()
         }
-        if own:
+        # A computed field reading a related list needs it before the rows are built.
+        if own or self.eager:
             batch.flush(cursor, base)
         return (self.build_tuples if tuples else self.build)(rows, base, related)
 

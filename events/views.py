@@ -244,17 +244,18 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
 
         return cached_response(request, data_version, answer)
 
-    def fast_list(self, request: Request, columns: tuple[str, ...], build: Any) -> Response:
+    def fast_list(self, request: Request, page: fast.ListPage) -> Response:
         """The list from plain rows (events/fast.py): filtered and paginated as usual, with
-        the page's rows built without serializers."""
+        the page's rows built without serializers (on PostgreSQL, with the related lists of
+        each row read by the page query itself)."""
 
         def answer() -> Response:
             queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginate_queryset(queryset.values(*columns))
+            rows = self.paginate_queryset(page.values(queryset)) or []
             # The page's related rows come from the database its rows came from (a replica).
             with connections[queryset.db].cursor() as cursor:
-                rows = build(cursor, page, self.links())
-            return self.get_paginated_response(rows)
+                built = page.rows(cursor, rows, self.links())
+            return self.get_paginated_response(built)
 
         return self.versioned(request, answer)
 
@@ -407,7 +408,7 @@ class EventViewSet(ExportMixin, RecordViewSet):
         return event_list_queryset()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.fast_list(request, fast.EVENT_COLUMNS, fast.event_rows)
+        return self.fast_list(request, fast.EVENT_PAGE)
 
     def detail_data(self, instance: Model) -> Any:
         with read_connection(Event).cursor() as cursor:
@@ -758,7 +759,7 @@ class TariffMeasureViewSet(ExportMixin, RecordViewSet):
         return tariff_measure_list_queryset()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.fast_list(request, fast.MEASURE_COLUMNS, fast.measure_rows)
+        return self.fast_list(request, fast.MEASURE_PAGE)
 
 
 @extend_schema_view(

@@ -14,7 +14,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from . import factories as f
-from .queries import related
+from .queries import page_lists
 
 pytestmark = pytest.mark.usefixtures("article", "awkward")
 
@@ -134,7 +134,7 @@ def test_a_deep_cursor_page_costs_what_the_first_does(
     settings.RESPONSE_CACHE_SECONDS = 0  # the page's own cost, not a cached answer
     first = client.get("/api/v1/events/", {"cursor": "start", "page_size": "2"}).json()
     client.get(first["next"])  # warm the cached count
-    with django_assert_num_queries(2 + related(3)):  # version, page, the related lists
+    with django_assert_num_queries(2 + page_lists(3)):  # version, page, the related lists
         client.get(first["next"])
 
 
