@@ -202,8 +202,8 @@ MEASURE_COLUMNS = MEASURE_LIST.columns
 
 class ListPage:
     """A list page of one shape. On PostgreSQL, the page query reads each row's related lists
-    too, as JSON arrays (`columns`: the names to select, each with its SQL), so that building
-    the page reads nothing more; elsewhere the page's lists are read after it (a query per
+    too, as JSON arrays (`values`; `lists`: the columns' names and SQL), so that building the
+    page reads nothing more; elsewhere the page's lists are read after it (a query per
     relation)."""
 
     def __init__(self, shape: Shape) -> None:
@@ -228,7 +228,7 @@ class ListPage:
         return queryset.values(*self.shape.columns, **lists)
 
     def rows(self, cursor: Any, page: Sequence[Row], links: Links) -> list[Row]:
-        """The page built from dicts of the shape's columns (and `columns`, if selected)."""
+        """The page built from dicts of the shape's columns (and `lists`, if selected)."""
         prefetched: dict[Any, tuple[list[Any], list[Ask]]] = {}
         if page and self.lists and next(iter(self.lists)) in page[0]:
             for name, (group, planned) in self.groups:

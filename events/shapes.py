@@ -18,7 +18,10 @@ column values (from `QuerySet.values()` or SQL rows) into exactly what the seria
   with related lists of their own first, then everything they and the page asked for. Records
   of one table read at several places of a shape (an event's citations, its participations',
   its statements', its relations') are one query; on PostgreSQL a whole wave is one query,
-  each relation's rows a JSON array in it (an event detail: 3 queries; 9 on SQLite);
+  each relation's rows a JSON array in it;
+- on PostgreSQL a record can be read with all its related lists, nested ones included, in one
+  query (`Shape.plan`, `Shape.one_query`: the keys of a nested list selected by a subquery),
+  and a list page's query can select its rows' lists (events/fast.py, `ListPage`);
 - a `SerializerMethodField` has no source to read: the caller declares how it is computed
   (`Spec(computed=...)`), or compiling fails.
 
@@ -605,9 +608,8 @@ class Batch:
     """Related lists asked for while a page is built, read when the batch is flushed: one
     query per group (the same tables, shape and order), in waves (the groups whose records
     have related lists of their own first, then what those asked for with the rest). On
-    PostgreSQL each wave is one query, every group's rows a JSON array in it: an event detail
-    is three queries (the event; its participations, statements and relations; then its
-    countries, topics, measures and every citation)."""
+    PostgreSQL each wave is one query, every group's rows a JSON array in it. Rows read
+    already (`prefetched`: by a record's or a page's own query) are used instead of a query."""
 
     def __init__(
         self, prefetched: Mapping[Any, tuple[Sequence[Any], Sequence[Ask]]] | None = None

@@ -365,8 +365,9 @@ class ExportMixin:
 
 
 def event_list_queryset() -> QuerySet[Event]:
-    # The rows' columns and what they embed are read by events/fast.py: three queries for the
-    # whole page (countries, topics, participations with participants), not three per row.
+    # The rows' columns and what they embed are read by events/fast.py: on PostgreSQL by the
+    # page query itself, elsewhere three queries for the whole page (countries, topics,
+    # participations with participants), never per row.
     # The CAMEO label is a subquery of the rows' own query: no query of its own.
     return Event.objects.annotate(cameo_label=cameo_label_subquery())
 
@@ -402,9 +403,9 @@ class EventViewSet(ExportMixin, RecordViewSet):
     refused_query_parameters = {"stats": ("ordering",)}
 
     def get_queryset(self) -> QuerySet[Event]:
-        # A detail is built by events/fast.py from the slug (3 queries on PostgreSQL, 9 on
-        # SQLite, whatever the event); a list's rows too (the page's related lists: one query
-        # on PostgreSQL, three on SQLite).
+        # A detail is built by events/fast.py from the slug (one query on PostgreSQL, 9 on
+        # SQLite, whatever the event); a list's rows too (the page's related lists read by the
+        # page query on PostgreSQL, three more queries on SQLite).
         return event_list_queryset()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
