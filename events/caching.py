@@ -13,7 +13,7 @@ counts and ETags they would change catch up with the next recorded write.
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -22,13 +22,13 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.http import parse_etags
 from rest_framework.request import Request
 
-from .models import Change, Country
+from .models import Change, Country, Topic
 
 COUNT_TTL = 24 * 3600  # a new version makes new keys; old ones just expire
 
@@ -45,12 +45,14 @@ def data_version() -> int:
 
 VERSION_SQL = f"SELECT id FROM {Change._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
-# The data version the current read answers at (set by `at_version` around it), and the
-# country codes known at each version this process has seen: a country filter is validated
-# without a query (countries change rarely; a write of one moves the version).
+# The data version the current read answers at (set by `at_version` around it), and what
+# this process has read of the small tables that filters check their values against, per
+# version: a country or topic filter is validated without a query (those tables change rarely;
+# a write of one moves the version).
 _reading_at: ContextVar[int | None] = ContextVar("reading_at", default=None)
-_country_codes: dict[tuple[str, int], frozenset[str]] = {}
+_per_version: dict[tuple[str, str, int], Any] = {}
 COUNTRY_CODES_SQL = f"SELECT iso2 FROM {Country._meta.db_table}"  # noqa: S608
+TOPICS_SQL = f"SELECT id, slug, parent_id FROM {Topic._meta.db_table}"  # noqa: S608
 
 
 @contextlib.contextmanager
@@ -63,22 +65,53 @@ def at_version(version: int) -> Iterator[None]:
         _reading_at.reset(token)
 
 
-def country_codes() -> frozenset[str] | None:
-    """Every country's code at the data version of the current read (one query per version
-    and process), or None outside a read that has read its version (`at_version`)."""
+def _read_once(model: type[Model], sql: str, build: Callable[[list[tuple[Any, ...]]], Any]) -> Any:
+    """`build(rows of sql)` at the data version of the current read, one query per version and
+    process; None outside a read that has read its version (`at_version`)."""
     version = _reading_at.get()
     if version is None:
         return None
-    database = router.db_for_read(Country)
-    codes = _country_codes.get((database, version))
-    if codes is None:
+    database = router.db_for_read(model)
+    key = (database, sql, version)
+    found = _per_version.get(key)
+    if found is None:
         with connections[database].cursor() as cursor:
-            cursor.execute(COUNTRY_CODES_SQL)
-            codes = frozenset(code for (code,) in cursor.fetchall())
-        if len(_country_codes) >= 8:
-            _country_codes.clear()  # older versions' sets
-        _country_codes[(database, version)] = codes
-    return codes
+            cursor.execute(sql)
+            found = build(cursor.fetchall())
+        if len(_per_version) >= 16:
+            _per_version.clear()  # older versions' values
+        _per_version[key] = found
+    return found
+
+
+def country_codes() -> frozenset[str] | None:
+    """Every country's code at the data version of the current read (see `_read_once`)."""
+    return _read_once(Country, COUNTRY_CODES_SQL, lambda rows: frozenset(c for (c,) in rows))
+
+
+class TopicTree:
+    """Every topic's id by slug, and the ids below each one."""
+
+    def __init__(self, rows: list[tuple[int, str, int | None]]) -> None:
+        self.ids = {slug: pk for pk, slug, _ in rows}
+        self.children: dict[int | None, list[int]] = {}
+        for pk, _, parent in rows:
+            self.children.setdefault(parent, []).append(pk)
+
+    def with_descendants(self, ids: Iterable[int]) -> set[int]:
+        found: set[int] = set()
+        stack = list(ids)
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(self.children.get(pk, []))
+        return found
+
+
+def topic_tree() -> TopicTree | None:
+    """The topics at the data version of the current read (see `_read_once`)."""
+    return _read_once(Topic, TOPICS_SQL, TopicTree)
 
 
 def digest(data: bytes) -> str:
@@ -171,7 +204,7 @@ def clear() -> None:
     the shared cache's and this process's. For tests, and after writes that bypass the models."""
     cache.clear()
     _local_counts.clear()
-    _country_codes.clear()
+    _per_version.clear()
 
 
 def count_key(request: Request, database: str, version: int) -> str:

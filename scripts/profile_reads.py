@@ -13,7 +13,8 @@ slows Python code, not the database: the shares of Python layers are upper bound
         --scenario list --requests 400
 
 Scenarios: first (the first page), list (pages of varied page sizes), country (?country=XX
-cycling countries), detail (/events/<slug>/ cycling events), tariff (?target_country=XX), search
+cycling countries), filtered (the bench's combined filter: a country, a topic with topics
+below it and a date range, cycling), detail (/events/<slug>/ cycling events), tariff (?target_country=XX), search
 (?q=<a place named in event titles>), vocabularies (a request that reads one small table: the
 cost of any request). `--top N`
 prints the N functions with the most self time as well; PROFILE_DUMP=<file> saves the profile
@@ -80,7 +81,7 @@ def layer_of(filename: str) -> str:
     return "other Python"
 
 
-SCENARIOS = ["first", "list", "country", "detail", "tariff", "search", "vocabularies"]
+SCENARIOS = ["first", "list", "country", "filtered", "detail", "tariff", "search", "vocabularies"]
 
 
 def write(line: str) -> None:
@@ -88,7 +89,7 @@ def write(line: str) -> None:
 
 
 def urls(scenario: str, count: int) -> list[str]:
-    from events.models import Country, Event
+    from events.models import Country, Event, Topic
 
     if scenario == "first":  # the first page (the response cache off: each one a miss)
         return ["/api/v1/events/"] * count
@@ -105,6 +106,22 @@ def urls(scenario: str, count: int) -> list[str]:
             .distinct()[:200]
         )
         return [f"/api/v1/events/?country={codes[i % len(codes)]}" for i in range(count)]
+    if scenario == "filtered":  # the bench's combined filter: country + topic tree + dates
+        codes = list(
+            Country.objects.filter(events__isnull=False)
+            .values_list("iso2", flat=True)
+            .distinct()[:100]
+        )
+        roots = list(
+            Topic.objects.filter(parent=None, children__isnull=False)
+            .values_list("slug", flat=True)
+            .distinct()
+        )
+        return [
+            f"/api/v1/events/?country={codes[i % len(codes)]}&topic={roots[i % len(roots)]}"
+            f"&date_from=2012-03-15&date_to=2019-10-{10 + i % 20}"
+            for i in range(count)
+        ]
     if scenario == "tariff":
         codes = list(Country.objects.values_list("iso2", flat=True)[:200])
         base = "/api/v1/tariff-measures/?target_country="

@@ -1,6 +1,7 @@
 """The other collections on the article: participants, countries, topics, statements, sources;
 the API root; the event statistics."""
 
+import collections
 from typing import Any
 
 import pytest
@@ -305,6 +306,29 @@ def test_it_counts_events_by_country_with_the_event_filters(client: Client) -> N
         {"key": "CD", "label": "Democratic Republic of the Congo", "count": 1},
         {"key": "UA", "label": "Ukraine", "count": 1},
     ]
+
+
+@pytest.mark.parametrize("group_by", ["country", "topic", "event_type"])
+def test_stats_count_what_the_list_lists_whatever_the_filters(
+    client: Client, group_by: str
+) -> None:
+    # Every filter written as SQL of its own (dates, several countries, a topic and the topics
+    # below it, a participant): the stats read the filtered events as a subquery.
+    filters = {
+        "date_from": "2025-02-01",
+        "date_to": "2025-12-31",
+        "country": "PK,US",
+        "topic": "economic-cooperation",
+        "participant": "marco-rubio",
+    }
+    listed = get(client, "/api/v1/events/", page_size=100, **filters)["results"]
+    assert listed
+    field = {"country": "countries", "topic": "topics", "event_type": "event_type"}[group_by]
+    expected = collections.Counter(
+        key for row in listed for key in ([row[field]] if group_by == "event_type" else row[field])
+    )
+    rows = get(client, "/api/v1/events/stats/", group_by=group_by, **filters)
+    assert {row["key"]: row["count"] for row in rows} == expected
 
 
 def test_it_counts_events_by_topic(client: Client) -> None:

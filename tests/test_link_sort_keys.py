@@ -6,11 +6,13 @@ an update that bypasses save(), the synthetic generator's COPY), and the lists c
 the EXISTS filter gives them, by page number and by cursor, on SQLite and PostgreSQL alike."""
 
 import datetime
+import re
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from events.models import Event, EventCountryLink, EventTopicLink
 from events.synthetic import generate
@@ -147,6 +149,11 @@ def test_a_filtered_list_pages_in_the_list_order(client: Client) -> None:
     both = list(dict.fromkeys(expected(countries__in=[country, elsewhere])))
     assert walk(client, country="ZQ,ZR") == (both, both)
     assert walk(client, topic="copy-parent") == (by_topic, by_topic)
+    # `date_to` bounds the link's copy as well as the event (the walk starts at that date).
+    until = expected(countries=country, start_date__lte=D(2020, 1, 2))
+    assert 0 < len(until) < 11
+    assert walk(client, country="ZQ", date_to="2020-01-02") == (until, until)
+    assert walk(client, topic="copy-leaf", date_to="2020-01-02") == (until, until)
     # Another order on the same filter.
     titled = list(
         Event.objects.filter(countries=country)
@@ -158,3 +165,24 @@ def test_a_filtered_list_pages_in_the_list_order(client: Client) -> None:
     Event.objects.filter(slug="copy-00").update(start_date=D(2021, 1, 1))
     moved = client.get("/api/v1/events/", {"country": "ZQ"}).json()["results"]
     assert moved[0]["slug"] == "copy-00"
+
+
+@postgresql
+def test_date_to_starts_the_index_walk_at_that_date(client: Client) -> None:
+    """The page query offers the link's index the bound, not only the event's filter: a walk
+    from the newest link would read every later one first."""
+    country = f.CountryFactory.create(iso2="ZQ")
+    for n in range(6):
+        f.EventFactory.create(slug=f"walk-{n}", start_date=D(2020, 1, 1 + n)).countries.add(country)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/events/", {"country": "ZQ", "date_to": "2020-01-03"})
+    assert [row["slug"] for row in response.json()["results"]] == ["walk-2", "walk-1", "walk-0"]
+    (page,) = [q["sql"] for q in queries if 'ORDER BY "events_event_countries"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: PostgreSQL would scan
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    assert re.search(
+        r"Index Cond: \(\(country_id = 'ZQ'::\w+\) AND \(start_date <= '2020-01-03'::date\)\)",
+        plan,
+    ), plan

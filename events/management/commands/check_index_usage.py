@@ -126,6 +126,7 @@ class Command(BaseCommand):
             ("events: event_type", "event_type=meeting"),
             ("events: cameo prefix", "cameo=04"),
             ("events: country", f"country={country}{IN_ORDER}"),
+            ("events: country+date_to", f"country={country}&date_to=2012-12-31{IN_ORDER}"),
             ("events: two countries", f"country={country},{other}"),
             ("events: participant", f"participant={participant}"),
             ("events: topic (with descendants)", f"topic={topic}"),
@@ -142,7 +143,8 @@ class Command(BaseCommand):
             ("events: cursor page, topic (a leaf)", f"topic={leaf}{IN_ORDER}{CURSOR}"),
             (
                 "events: country+topic+dates",
-                f"country={country}&topic={topic}&date_from=2010-01-01&date_to=2012-12-31",
+                f"country={country}&topic={topic}&date_from=2010-01-01&date_to=2012-12-31"
+                f"{IN_ORDER}",
             ),
         ]
         measures = [
