@@ -14,11 +14,11 @@ slows Python code, not the database: the shares of Python layers are upper bound
 
 Scenarios: first (the first page), list (pages of varied page sizes), country (?country=XX
 cycling countries), filtered (the bench's combined filter: a country, a topic with topics
-below it and a date range, cycling), detail (/events/<slug>/ cycling events), tariff (?target_country=XX), search
-(?q=<a place named in event titles>), vocabularies (a request that reads one small table: the
-cost of any request). `--top N`
-prints the N functions with the most self time as well; PROFILE_DUMP=<file> saves the profile
-(for `python -m pstats <file>`: sort cumulative, restrict to events/).
+below it and a date range, cycling), detail (/events/<slug>/ cycling events), tariff
+(?target_country=XX), search (?q=<a place named in event titles>), vocabularies (a request
+that reads one small table: the cost of any request). `--top N` prints the N functions with
+the most self time as well; PROFILE_DUMP=<file> saves the profile (for `python -m pstats
+<file>`: sort cumulative, restrict to events/).
 """
 
 from __future__ import annotations
