@@ -93,12 +93,15 @@ def parse_database(url: str, name: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name} is not a usable database URL: {exc}") from exc
     engine = config.get("ENGINE")
     if engine == "django.db.backends.postgresql":
+        # Django's backend, with a connection the server closed (a restart,
+        # pg_terminate_backend) found out and replaced when it is taken from the pool, by its
+        # socket rather than by a round trip on every request (policyapi/postgresql/base.py).
+        config["ENGINE"] = "policyapi.postgresql"
         # Django's built-in psycopg 3 pool keeps connections open between requests; it
         # requires CONN_MAX_AGE = 0 (the pool, not Django, decides a connection's lifetime).
         config["CONN_MAX_AGE"] = 0
-        # A connection the server closed (a restart, pg_terminate_backend) is found out and
-        # replaced when it is taken from the pool, instead of failing a request.
-        config["CONN_HEALTH_CHECKS"] = True
+        # Off: the backend checks pooled connections itself (Django's check is a query).
+        config["CONN_HEALTH_CHECKS"] = False
         # The API runs many short queries: compiling them just in time costs more than it saves.
         # And its working set is in memory (or on SSD): a random read costs about a sequential
         # one, not PostgreSQL's default 4x, which made the planner hash a whole table (every

@@ -243,6 +243,44 @@ def test_it_answers_503_when_its_connection_is_killed_mid_request_and_recovers()
     connections.close_all()
 
 
+def test_it_replaces_pooled_connections_the_server_closed_while_idle() -> None:
+    """A server restart (or pg_terminate_backend) closes the pool's idle connections; the next
+    requests are answered on fresh ones, found out when they leave the pool
+    (policyapi/postgresql/base.py), rather than a 503 per dead connection."""
+
+    def get(path: str) -> int:
+        status = Client().get(path).status_code
+        # As at the end of every request in production (Django's test client keeps the
+        # connection open between requests instead): back to the pool.
+        connections.close_all()
+        return status
+
+    caching.clear()
+    paths = [f"/api/v1/events/?page_size={size}" for size in range(1, 8)]
+    assert get(paths[0]) == 200
+    dsn = {
+        k: v
+        for k, v in connection.get_connection_params().items()
+        if k in ("host", "port", "user", "dbname")
+    }
+    with psycopg.connect(**dsn, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+        assert killed is not None
+        assert killed[0] >= 1  # the pool's idle connections
+        for _ in range(100):  # until their backends have exited (a liveness bound)
+            left = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.05)
+    assert [get(path) for path in paths[1:]] == [200] * (len(paths) - 1)
+
+
 # --- exports ------------------------------------------------------------------------------------
 
 EXPORTS = [

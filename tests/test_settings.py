@@ -51,12 +51,12 @@ def test_it_pools_postgres_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_DB", "postgres://app@db.internal:5432/policy")
     config = env_database("X_DB", "sqlite:///unused")
     assert (config["ENGINE"], config["NAME"], config["HOST"], config["CONN_MAX_AGE"]) == (
-        "django.db.backends.postgresql",
+        "policyapi.postgresql",  # Django's, checking pooled connections by their socket
         "policy",
         "db.internal",
         0,
     )
-    assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["CONN_HEALTH_CHECKS"] is False  # Django's check costs a query per request
     assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 3}
 
 
