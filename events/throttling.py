@@ -2,33 +2,49 @@
 deployments can change them), counted in the default cache (Redis when REDIS_URL is set).
 
 Each throttle counts a client's requests in fixed windows of the rate's period (a minute for
-"300/min") with one atomic increment: one round trip to Redis per request. DRF's own throttles
-keep a list of request times that they read and write back, two round trips, and two requests at
-once can both read the old list and pass; the window counter cannot be raced that way. A client
+"300/min") with one atomic increment (a Lua script): one round trip to Redis per request. DRF's
+own throttles keep a list of request times that they read and write back, two round trips, and
+two requests at once can both read the old list and pass; the window counter cannot be raced
+that way. A client
 may spend its rate at the end of one window and again at the start of the next (at most twice the
 rate within one period), the usual price of a window counter.
 """
 
+import hashlib
 import math
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import NoScriptError
 from rest_framework import throttling
+
+# INCR, and the expiry given by the increment that creates the counter: one command, run
+# atomically by Redis (an INCR and an EXPIRE sent apart could leave, if the client died between
+# them, a counter that never expires).
+COUNT_SCRIPT = (
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "return n"
+)
+COUNT_SCRIPT_SHA = hashlib.sha1(COUNT_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis's name
 
 
 def count_request(key: str, seconds: int) -> int:
     """Add one to the counter `key`, created for `seconds` if it is new; its new value.
 
-    With django-redis: SET NX (with the expiry) and INCR in one pipeline, one round trip. With
-    another cache (process memory): add, then incr."""
+    With django-redis: one EVALSHA of COUNT_SCRIPT, one round trip (EVAL the first time a Redis
+    server sees it, which keeps it for the EVALSHAs after). It replaced a pipelined SET NX and
+    INCR, whose pipeline cost redis-py twice the Python of one command. With another cache
+    (process memory): add, then incr."""
     client = getattr(cache, "client", None)
     if client is not None and hasattr(client, "get_client"):  # django-redis
         redis_key = client.make_key(key)
-        with client.get_client(write=True).pipeline(transaction=False) as pipe:
-            pipe.set(redis_key, 0, ex=seconds, nx=True)
-            pipe.incr(redis_key)
-            return int(pipe.execute()[1])
+        redis = client.get_client(write=True)
+        try:
+            return int(redis.execute_command("EVALSHA", COUNT_SCRIPT_SHA, 1, redis_key, seconds))
+        except NoScriptError:
+            return int(redis.execute_command("EVAL", COUNT_SCRIPT, 1, redis_key, seconds))
     for _ in range(3):
         cache.add(key, 0, seconds)
         try:

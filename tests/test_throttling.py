@@ -164,3 +164,30 @@ def test_it_keeps_throttle_counts_in_redis_when_configured() -> None:
         for _ in range(2)
     ]
     assert outputs == [["django_redis.cache", "200"], ["django_redis.cache", "429"]]
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379 (CI has it)")
+def test_a_redis_counter_counts_in_one_script_and_expires_with_its_window() -> None:
+    """The counter is created with its expiry by the first increment, and counted on by the
+    next; a Redis server that lost the script (a restart, SCRIPT FLUSH) is given it again."""
+    import uuid
+
+    import redis
+    from django.core.cache import cache
+
+    from events.throttling import count_request
+
+    redis_cache = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/15",
+        "KEY_PREFIX": uuid.uuid4().hex,
+    }
+    with override_settings(CACHES={"default": redis_cache}):
+        server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        server.script_flush()
+        assert [count_request("throttle_anon_203.0.113.9:1", 61) for _ in range(3)] == [1, 2, 3]
+        key = cache.make_key("throttle_anon_203.0.113.9:1")
+        assert 0 < server.ttl(key) <= 61
+        server.script_flush()
+        assert count_request("throttle_anon_203.0.113.9:1", 61) == 4
+        server.delete(key)
