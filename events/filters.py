@@ -325,6 +325,19 @@ class FilterSet(filters.FilterSet):
             self.base_filters = {name: f for name, f in declared.items() if name in data}
         super().__init__(data, queryset, request=request, prefix=prefix)
 
+    # The form classes built so far, per FilterSet and set of filters. django-filter builds a
+    # new class (a metaclass run, a field per filter) for every request; a form class holds
+    # only the fields' declarations, which each form deep-copies (a model choice field's
+    # queryset included), so one class serves every request with the same filters.
+    _form_classes: dict[tuple[type["FilterSet"], tuple[str, ...]], type[forms.Form]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        key = (type(self), tuple(self.filters))
+        form_class = FilterSet._form_classes.get(key)
+        if form_class is None:
+            form_class = FilterSet._form_classes.setdefault(key, super().get_form_class())
+        return form_class
+
 
 # --- shared filter logic ----------------------------------------------------------------------
 
