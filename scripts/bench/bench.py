@@ -19,7 +19,10 @@ Standard library and orjson only. Two commands:
       4. loads each scenario with wrk on loopback: a warm-up per contender, then R rounds in
          each of which every contender runs D seconds, in an order that rotates from round to
          round; the cycling scenario gives every round its own URLs, never requested before;
-         writes every run's requests per second, latency percentiles and statuses.
+         writes every run's requests per second, latency percentiles and statuses, and, for
+         the contenders whose gunicorn master is given (--pid NAME=PID), the CPU time their
+         processes and PostgreSQL's spent per request during the run (from /proc: a measure
+         the machine's other load inflates far less than it does req/s).
 
   bench.py report results-100000.json [results-1000000.json ...] --setup TEXT
       [--index-check SIZE=FILE ...] [--strict]
@@ -62,6 +65,43 @@ INDEX_TARGET_SIZE = 1_000_000  # every filter served by an index at this size
 PEER_TARGETS = {"fastapi": 1.0, "wsgi": 0.5}  # service (cache off) / peer, req/s, at least
 FILTERED_TARGET = 0.7  # filtered list / unfiltered first page (cache off), req/s, at least
 SIZE_TARGET = 1.5  # first page p50 at the largest size / at the smallest (cache off), at most
+CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux, read in cpu_seconds()
+
+
+def _stat_fields(pid: str) -> list[str] | None:
+    """/proc/<pid>/stat's fields after the command name (which may hold spaces), or None."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    name_end = raw.rfind(")")
+    return [raw[raw.find("(") + 1 : name_end], *raw[name_end + 2 :].split()]
+
+
+def cpu_seconds(masters: set[int]) -> tuple[dict[int, float], float]:
+    """User + system CPU seconds so far of each given process with its children (a gunicorn
+    master and its workers), and of every PostgreSQL server process together."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else CLOCK_TICKS
+    own = dict.fromkeys(masters, 0.0)
+    database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields is None:
+            continue
+        # fields[0] is the name; then state (1), ppid (2), ..., utime (12), stime (13).
+        spent = (int(fields[12]) + int(fields[13])) / ticks
+        pid, parent = int(entry.name), int(fields[2])
+        if pid in own:
+            own[pid] += spent
+        elif parent in own:
+            own[parent] += spent
+        elif fields[0] == "postgres":
+            database += spent
+    return own, database
 
 
 def say(message: str) -> None:
@@ -383,6 +423,7 @@ def run_wrk(
     connections: int,
     threads: int,
     paths_file: Path | None = None,
+    pid: int | None = None,
 ) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -401,7 +442,9 @@ def run_wrk(
     ]
     if paths_file:
         command += [str(paths_file), str(threads)]
+    before = cpu_seconds({pid}) if pid else None
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own arguments
+    after = cpu_seconds({pid}) if pid else None
     output = done.stdout + done.stderr
     match = re.search(r"^BENCH_RESULT (\{.*\})$", output, re.MULTILINE)
     if done.returncode != 0 or not match:
@@ -410,7 +453,13 @@ def run_wrk(
     seconds = result["duration_us"] / 1e6
     statuses = {int(k): v for k, v in result["statuses"].items()}
     unexpected = sum(v for k, v in statuses.items() if k != item["expect"])
+    cpu: dict[str, float] = {}
+    if pid and before and after and result["requests"]:
+        # The processes' CPU time over the run (wrk's own is not counted), per request.
+        cpu["app_cpu_ms"] = 1000 * (after[0][pid] - before[0][pid]) / result["requests"]
+        cpu["db_cpu_ms"] = 1000 * (after[1] - before[1]) / result["requests"]
     return {
+        **cpu,
         "rps": result["requests"] / seconds if seconds else 0.0,
         "p50_ms": result["latency_us"]["p50"] / 1000,
         "p90_ms": result["latency_us"]["p90"] / 1000,
@@ -427,7 +476,13 @@ def run_wrk(
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median over the rounds of each figure; the round's req/s range; sums of problems."""
     rps = [run["rps"] for run in runs]
+    cpu = {
+        key: statistics.median(run[key] for run in runs)
+        for key in ("app_cpu_ms", "db_cpu_ms")
+        if all(key in run for run in runs)
+    }
     return {
+        **cpu,
         "rps": statistics.median(rps),
         "rps_min": min(rps),
         "rps_max": max(rps),
@@ -449,6 +504,7 @@ def measure(args: argparse.Namespace) -> None:
         "wsgi": args.wsgi,
     }
     clients = {name: Client(base, args.host) for name, base in bases.items()}
+    pids = {name: int(pid) for name, pid in (item.split("=", 1) for item in args.pid)}
     scenarios, facts, rows = discover(clients["service"])
     say(
         "scenarios from the data: country {country}, topic {topic}, place {place}, event "
@@ -510,13 +566,17 @@ def measure(args: argparse.Namespace) -> None:
                     args.connections,
                     args.threads,
                     Path(item["slices"][number + 1]) if cycle else None,
+                    pids.get(name),
                 )
                 result["round"] = number + 1
                 runs[name].append(result)
+                cpu = ""
+                if "app_cpu_ms" in result:
+                    cpu = f"  cpu {result['app_cpu_ms']:.2f} + db {result['db_cpu_ms']:.2f} ms"
                 say(
                     f"{item['title'][:40]:<40} round {number + 1} {NAMES[name]:<12} "
                     f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                    f"p99 {result['p99_ms']:7.2f} ms"
+                    f"p99 {result['p99_ms']:7.2f} ms{cpu}"
                 )
         item["results"] = {name: median_of(runs[name]) for name in names}
     results = {
@@ -544,6 +604,36 @@ def _ratio(a: float, b: float) -> str:
 
 def _verdict(ok: bool) -> str:
     return "met   " if ok else "MISSED"
+
+
+def cpu_table(scenarios: list[dict[str, Any]]) -> list[str]:
+    """Per scenario, the CPU time per request of each contender's processes and of PostgreSQL
+    while it ran (medians of the rounds), when the run measured them; with 2 cores shared by
+    every process, their sum bounds the req/s a contender can reach."""
+    names = ("uncached", "fastapi", "wsgi")
+    measured = [item["results"].get(name, {}) for item in scenarios for name in names]
+    if not any("app_cpu_ms" in result for result in measured):
+        return []
+    lines = [
+        "",
+        "  CPU ms per request, server processes + PostgreSQL (median of rounds):",
+        f"  {'':<42} {'uncached':>13} {'FastAPI':>13} {'bare':>13}  {'FA/unc':>6}",
+    ]
+    for item in scenarios:
+        cells, totals = [], {}
+        for name in names:
+            result = item["results"].get(name, {})
+            if "app_cpu_ms" in result:
+                totals[name] = result["app_cpu_ms"] + result["db_cpu_ms"]
+                cells.append(f"{result['app_cpu_ms']:6.2f}+{result['db_cpu_ms']:<6.2f}")
+            else:
+                cells.append(f"{'-':>13}")
+        share = "-"
+        if "uncached" in totals and "fastapi" in totals and totals["uncached"]:
+            share = f"{totals['fastapi'] / totals['uncached']:.2f}"
+        row = " ".join(f"{cell:>13}" for cell in cells)
+        lines.append(f"  {item['title'][:42]:<42} {row}  {share:>6}")
+    return lines
 
 
 def report(args: argparse.Namespace) -> int:
@@ -614,13 +704,17 @@ def report(args: argparse.Namespace) -> int:
             lines += ["", f"{item['title']}  GET {shown}{extra}"]
             lines.append(
                 f"  {'':<13} {'req/s':>9} {'(min-max)':>15} {'p50 ms':>8} {'p99 ms':>8} "
-                f"{'requests':>9}"
+                f"{'requests':>9} {'cpu ms':>7} {'db ms':>6}"
             )
             for name, result in results.items():
                 spread = f"({result['rps_min']:.0f}-{result['rps_max']:.0f})"
+                cpu = ""
+                if "app_cpu_ms" in result:
+                    cpu = f" {result['app_cpu_ms']:7.2f} {result['db_cpu_ms']:6.2f}"
                 lines.append(
                     f"  {NAMES[name]:<13} {result['rps']:9.1f} {spread:>15} "
                     f"{result['p50_ms']:8.2f} {result['p99_ms']:8.2f} {result['requests']:9d}"
+                    f"{cpu}"
                 )
                 if result["unexpected"] or result["socket_errors"]:
                     problems.append(
@@ -649,6 +743,7 @@ def report(args: argparse.Namespace) -> int:
                 f"{share('uncached', 'fastapi'):>7} {share('uncached', 'wsgi'):>8}"
             )
         lines += table
+        lines += cpu_table(run["scenarios"])
 
         lines += ["", f"targets at {run['size']:,} events (service with its cache off):"]
         for item in run["scenarios"]:
@@ -780,6 +875,13 @@ def main() -> None:
     run.add_argument("--cycle-check", type=int, default=200, help="cycling URLs compared")
     run.add_argument("--connections", type=int, default=8)
     run.add_argument("--threads", type=int, default=2)
+    run.add_argument(
+        "--pid",
+        action="append",
+        default=[],
+        metavar="NAME=PID",
+        help="a contender's gunicorn master: its CPU per request is measured",
+    )
     out = commands.add_parser("report")
     out.add_argument("results", nargs="+")
     out.add_argument("--setup", default="")

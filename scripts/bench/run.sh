@@ -282,7 +282,8 @@ for size in $sizes; do
     --fastapi "http://127.0.0.1:$fastapi_port" \
     --wsgi "http://127.0.0.1:$wsgi_port" --host "$host" --duration "$duration" \
     --warmup "$warmup" --rounds "$rounds" --cycle-urls "$cycle_urls" \
-    --cycle-check "$cycle_check" --connections "$connections" --threads "$wrk_threads"
+    --cycle-check "$cycle_check" --connections "$connections" --threads "$wrk_threads" \
+    --pid "uncached=${pids[uncached]}" --pid "fastapi=${pids[fastapi]}" --pid "wsgi=${pids[wsgi]}"
   stop_servers
 done
 
