@@ -18,6 +18,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import get_script_prefix, get_urlconf
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -83,6 +84,19 @@ from .throttling import AuthRateThrottle
 
 ModelT = TypeVar("ModelT", bound=Model)
 Rows = list[dict[str, Any]]  # (a name: inside a viewset class, `list` is the list action)
+
+
+_root_paths: dict[tuple[str, Any], str] = {}
+
+
+def api_root_path() -> str:
+    """The API root's path (`/api/v1/`), reversed once per script prefix and URLconf: every
+    read builds its records' links from it."""
+    key = (get_script_prefix(), get_urlconf())
+    path = _root_paths.get(key)
+    if path is None:
+        path = _root_paths.setdefault(key, reverse("api:root"))
+    return path
 
 
 def citations() -> Prefetch:
@@ -171,7 +185,7 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             raise not_found(self.get_queryset().model, self.lookup_field, value) from None
 
     def links(self) -> fast.Links:
-        return fast.Links(self.request.build_absolute_uri(reverse("api:root")))
+        return fast.Links(self.request.build_absolute_uri(api_root_path()))
 
     def detail_data(self, instance: Model) -> Any:
         """The record as its detail shows it (a collection may build it on the fast path)."""
