@@ -1,13 +1,15 @@
 """The API's JSON renderer: orjson, several times faster than the standard library's encoder on
-the list and detail bodies this API returns, with the same output once parsed."""
+the list and detail bodies this API returns, with the same output once parsed; and how a
+renderer is chosen for a request."""
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 from django.utils.functional import Promise
 from rest_framework import renderers
+from rest_framework.negotiation import DefaultContentNegotiation
 
 
 def _default(value: Any) -> Any:
@@ -63,3 +65,32 @@ class NDJSONRenderer(ExportRenderer):
 class CSVRenderer(ExportRenderer):
     media_type = "text/csv"
     format = "csv"
+
+
+# What most clients send: nothing, anything, or JSON exactly.
+PLAIN_JSON_ACCEPTS = frozenset({"*/*", "application/json"})
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, with the common case answered without parsing the header: a
+    request with no `format` whose Accept is absent, `*/*` or `application/json` gets the view's
+    first renderer when it is JSON, with the media type DRF's own negotiation would name
+    (`application/json`). Anything else (a browser's list, `indent=4`, `format=api`, a CSV
+    export) goes through DRF's negotiation as before."""
+
+    def select_renderer(
+        self,
+        request: Any,
+        available: Iterable[renderers.BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[renderers.BaseRenderer, str]:
+        listed = list(available)
+        if (
+            format_suffix is None
+            and listed
+            and listed[0].media_type == JSONRenderer.media_type
+            and request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_JSON_ACCEPTS
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return listed[0], JSONRenderer.media_type
+        return super().select_renderer(request, listed, format_suffix)

@@ -203,7 +203,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Request bodies over the limit are refused (413) before anything reads them.
     "events.middleware.RequestSizeLimitMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, outside /api/ (the admin's notices; no API answer has any).
+    "events.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user as the author of every change saved during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -291,6 +292,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["events.parsers.JSONParser"],
+    # DRF's, with the plain JSON request's answer found without parsing Accept.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.renderers.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["events.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "events.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "events.schema.AutoSchema",

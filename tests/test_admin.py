@@ -187,3 +187,26 @@ def test_it_saves_a_source_text_that_keeps_every_excerpt(
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Source.objects.get(pk=source.pk).body == body
+
+
+def test_it_tells_the_editor_a_change_was_saved(staff_client: Client, article: None) -> None:
+    """Django's messages run for the admin (events.middleware.MessageMiddleware skips only
+    /api/, where no answer shows one)."""
+    topic = Topic.objects.get(slug="trade")
+    page = staff_client.get(admin_url(Topic, "change", topic.pk))
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data: dict[str, object] = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+    data["description"] = "Trade between countries."
+    saved = staff_client.post(admin_url(Topic, "change", topic.pk), data, follow=True)
+    change = admin_url(Topic, "change", topic.pk)
+    assert [str(message) for message in saved.context["messages"]] == [
+        f'The topic “<a href="{change}">Trade</a>” was changed successfully.'
+    ]

@@ -193,3 +193,42 @@ def test_it_reports_not_ready_when_the_database_does_not_answer(client: Client) 
         "status": 503,
         "detail": "The database is not reachable.",
     }
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "*/*",
+        "application/json",
+        "application/json; indent=4",
+        "application/*",
+        "text/html",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "application/xml",
+    ],
+)
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api"])
+def test_it_chooses_the_renderer_drf_would_choose(accept: str | None, query: str) -> None:
+    """events.renderers.ContentNegotiation answers the plain JSON request without parsing
+    Accept; every request gets the renderer and media type of DRF's own negotiation."""
+    from rest_framework import exceptions
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from events.renderers import ContentNegotiation
+    from events.views import EventViewSet
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(APIRequestFactory().get(f"/api/v1/events/{query}", **headers))
+    renderers = [renderer() for renderer in EventViewSet.renderer_classes]
+
+    def chosen(negotiation: Any) -> Any:
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except exceptions.NotAcceptable:
+            return "406"
+        return type(renderer), media_type
+
+    assert chosen(ContentNegotiation()) == chosen(DefaultContentNegotiation())
