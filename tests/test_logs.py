@@ -128,3 +128,17 @@ def test_it_logs_an_error_outside_the_api_with_its_traceback(logged: Records) ->
     assert error["status_code"] == 500
     assert error["traceback"].endswith("RuntimeError: boom outside DRF")
     assert "request" not in error
+
+
+def test_it_writes_any_extra_field_as_json() -> None:
+    """A field orjson cannot write as it is (an object, an integer beyond 64 bits) still makes
+    one JSON line."""
+    import logging
+
+    from events.logs import JsonFormatter
+
+    record = logging.LogRecord("policyapi.test", logging.INFO, __file__, 1, "hello", None, None)
+    record.size = 2**70
+    record.thing = object()
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["message"], line["size"], line["thing"][:8]) == ("hello", 2**70, "<object ")
