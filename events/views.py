@@ -378,16 +378,21 @@ class ExportMixin:
 # --- events -----------------------------------------------------------------------------------
 
 
+def cameo_label_subquery() -> Subquery:
+    return Subquery(CameoCode.objects.filter(code=OuterRef("cameo_code")).values("label")[:1])
+
+
+# Built once, cloned per request (as DRF clones a view's `queryset`): building the subquery
+# cost each list 0.1 ms.
+_EVENT_LIST = Event.objects.annotate(cameo_label=cameo_label_subquery())
+
+
 def event_list_queryset() -> QuerySet[Event]:
     # The rows' columns and what they embed are read by events/fast.py: on PostgreSQL by the
     # page query itself, elsewhere three queries for the whole page (countries, topics,
     # participations with participants), never per row.
     # The CAMEO label is a subquery of the rows' own query: no query of its own.
-    return Event.objects.annotate(cameo_label=cameo_label_subquery())
-
-
-def cameo_label_subquery() -> Subquery:
-    return Subquery(CameoCode.objects.filter(code=OuterRef("cameo_code")).values("label")[:1])
+    return _EVENT_LIST.all()
 
 
 STATS_GROUPS = ["month", "event_type", "topic", "country"]
