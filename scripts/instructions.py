@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,16 @@ def serve(paths_file: str, count: int) -> None:
     paths = Path(paths_file).read_text(encoding="utf-8").split()
     statuses: list[str] = []
 
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None, /
+    ) -> Callable[[bytes], object]:
         statuses.append(status)
+        return lambda data: None
 
     for number in range(WARM_UP + count):
         body = application(environ(paths[number % len(paths)]), start_response)
         b"".join(body)
-        body.close()  # type: ignore[attr-defined]
+        body.close()
         if not statuses[-1].startswith("200"):
             raise SystemExit(f"{paths[number % len(paths)]}: {statuses[-1]}")
 

@@ -220,7 +220,7 @@ def test_it_chooses_the_renderer_drf_would_choose(accept: str | None, query: str
     from events.renderers import ContentNegotiation
     from events.views import EventViewSet
 
-    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    headers: dict[str, Any] = {} if accept is None else {"HTTP_ACCEPT": accept}
     request = Request(APIRequestFactory().get(f"/api/v1/events/{query}", **headers))
     renderers = [renderer() for renderer in EventViewSet.renderer_classes]
 
