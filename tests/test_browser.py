@@ -11,6 +11,7 @@ which makes the missing browser a failure.
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,9 +131,22 @@ class Browser:
         return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
 
     def screenshot(self, name: str) -> Path:
+        """Save what the page shows now. chromedriver gives up on a capture after 10 s without
+        an answer from the renderer (TimeoutException "Timed out receiving message from
+        renderer"), which a long page on a loaded 2-core machine can take: ask again, within
+        WAIT seconds in all, as the waits above do."""
+        from selenium.common.exceptions import TimeoutException
+
         path = self.screenshots / f"{name}.png"
-        self.driver.save_screenshot(str(path))
-        return path
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                self.driver.save_screenshot(str(path))
+            except TimeoutException:
+                if time.monotonic() > deadline:
+                    raise
+                continue
+            return path
 
 
 @pytest.fixture
