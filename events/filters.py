@@ -31,7 +31,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from . import caching, search
+from . import caching, literals, search
 from .models import (
     CAMEO_PATTERN,
     Country,
@@ -473,15 +473,44 @@ def as_utc(moment: datetime.datetime) -> datetime.datetime:
 
 class UTCDateTimeField(IsoDateTimeField):
     def to_python(self, value: Any) -> datetime.datetime | None:
-        # Python's ISO parser overlooks some trailing garbage ("...00:00\x00"): refuse it.
-        if isinstance(value, str) and not value.isprintable():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # Python's ISO parser overlooks some trailing garbage ("...00:00\x00") and reads any
+        # Unicode digit: ASCII only (events/literals.py).
+        if isinstance(value, str) and value and not literals.is_plain_datetime(value):
+            raise forms.ValidationError(literals.DATETIME_FORMAT, code="invalid")
         parsed = super().to_python(value)
         return as_utc(parsed) if parsed is not None else None
 
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
+
+
+class IsoDateField(forms.DateField):
+    """A date as YYYY-MM-DD in digits 0-9 only (events/literals.py): Django's date field also
+    reads "04/10/2025", "Apr 10 2025" and fullwidth digits."""
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, str) and value and not literals.is_iso_date(value):
+            raise forms.ValidationError(literals.DATE_FORMAT, code="invalid")
+        return super().to_python(value)
+
+
+class IsoDateFilter(filters.DateFilter):
+    field_class = IsoDateField
+
+
+class NumberField(forms.DecimalField):
+    """A number in digits 0-9 as JSON writes it (events/literals.py): Decimal() also reads
+    "1_0", " 1 " and fullwidth "2"."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value and not literals.is_number(value):
+            raise forms.ValidationError(literals.NUMBER_FORMAT, code="invalid")
+        return super().to_python(value)
+
+
+class NumberFilter(filters.NumberFilter):
+    field_class = NumberField
 
 
 def updated_since_filter() -> filters.IsoDateTimeFilter:
@@ -497,12 +526,12 @@ def updated_since_filter() -> filters.IsoDateTimeFilter:
 
 
 class EventFilter(FilterSet):
-    date_from = filters.DateFilter(
+    date_from = IsoDateFilter(
         method="filter_date_from",
         help_text="Events whose dates overlap this day or later (ISO date). An event known only "
         "to the month or year covers that whole month or year.",
     )
-    date_to = filters.DateFilter(
+    date_to = IsoDateFilter(
         field_name="start_date",
         lookup_expr="lte",
         help_text="Events whose dates overlap this day or earlier (ISO date).",
@@ -617,27 +646,27 @@ class TariffMeasureFilter(FilterSet):
     )
     measure_type = ChoiceFilter(choices=MeasureType.choices, help_text="Measure type(s).")
     status = ChoiceFilter(choices=MeasureStatus.choices, help_text="Status(es).")
-    rate_min = filters.NumberFilter(
+    rate_min = NumberFilter(
         field_name="rate",
         lookup_expr="gte",
         min_value=-RATE_FILTER_LIMIT,
         max_value=RATE_FILTER_LIMIT,
         help_text="Rate at least this many percent.",
     )
-    rate_max = filters.NumberFilter(
+    rate_max = NumberFilter(
         field_name="rate",
         lookup_expr="lte",
         min_value=-RATE_FILTER_LIMIT,
         max_value=RATE_FILTER_LIMIT,
         help_text="Rate at most this many percent.",
     )
-    announced_from = filters.DateFilter(
+    announced_from = IsoDateFilter(
         field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this day."
     )
-    announced_to = filters.DateFilter(
+    announced_to = IsoDateFilter(
         field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this day."
     )
-    effective_on = filters.DateFilter(
+    effective_on = IsoDateFilter(
         method="filter_effective_on",
         help_text="In force on this day: in effect by then, not suspended that day, not ended.",
     )
@@ -717,12 +746,12 @@ class StatementFilter(FilterSet):
     event = SlugFilter(
         queryset=Event.objects.all(), field_name="event__slug", help_text="Event slug(s)."
     )
-    date_from = filters.DateFilter(
+    date_from = IsoDateFilter(
         method="filter_date_from",
         help_text="Statements made on this day or later (a date known to the month or year "
         "covers that whole period).",
     )
-    date_to = filters.DateFilter(
+    date_to = IsoDateFilter(
         field_name="stated_on",
         lookup_expr="lte",
         help_text="Statements made on this day or earlier.",

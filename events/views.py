@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from . import caching, exports, fast, history, serializers, services, vocabularies
+from . import caching, exports, fast, history, literals, serializers, services, vocabularies
 from .caching import (
     COUNT_TTL,
     cached_response,
@@ -1038,7 +1038,7 @@ class ChangeFeedView(APIView):
             try:
                 since = UTCDateTimeField().clean(params["since"])
             except DjangoValidationError:
-                errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2025-04-07T00:00:00Z."]
+                errors["since"] = [literals.DATETIME_FORMAT]
             else:
                 changes = changes.filter(at__gte=since)
         after = _whole_number(params, "after", 0, (0, None), errors)

@@ -39,14 +39,26 @@ def test_it_answers_400_naming_each_bad_parameter(client: Client) -> None:
     ("path", "params", "errors"),
     [
         ("/api/v1/events/", {"date_from": "2025-13-45"}, {"date_from": ["Enter a valid date."]}),
-        ("/api/v1/events/", {"date_to": "yesterday"}, {"date_to": ["Enter a valid date."]}),
+        (
+            "/api/v1/events/",
+            {"date_to": "yesterday"},
+            {"date_to": ["Enter a date as YYYY-MM-DD (ISO 8601, digits 0-9), e.g. 2025-04-07."]},
+        ),
         (
             "/api/v1/events/",
             {"updated_since": "2025-04-07 25:00"},
             {"updated_since": ["Enter a valid date/time."]},
         ),
-        ("/api/v1/tariff-measures/", {"rate_min": "abc"}, {"rate_min": ["Enter a number."]}),
-        ("/api/v1/tariff-measures/", {"rate_max": "NaN"}, {"rate_max": ["Enter a number."]}),
+        (
+            "/api/v1/tariff-measures/",
+            {"rate_min": "abc"},
+            {"rate_min": ["Enter a number in digits 0-9, e.g. 29 or 10.5."]},
+        ),
+        (
+            "/api/v1/tariff-measures/",
+            {"rate_max": "NaN"},
+            {"rate_max": ["Enter a number in digits 0-9, e.g. 29 or 10.5."]},
+        ),
         (
             "/api/v1/tariff-measures/",
             {"status": "rumoured"},

@@ -618,6 +618,80 @@ def test_it_refuses_a_nul_in_every_query_parameter(
     assert rows() == before
 
 
+def _typed(parameter: dict[str, Any]) -> str | None:
+    """A query parameter's value type, when it is a number, a date or a time."""
+    schema = parameter["schema"]
+    schema = schema.get("items", schema) if schema.get("type") == "array" else schema
+    if schema.get("type") in ("integer", "number"):
+        return "number"
+    return schema.get("format") if schema.get("format") in ("date", "date-time") else None
+
+
+TYPED = [case for case in PARAMETERS if _typed(case[2])]
+# What Python's parsers read but a client never writes (events/literals.py): each must be a
+# 400 naming the parameter, never a value read some other way.
+FULLWIDTH = str.maketrans(
+    "0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"
+)
+ARABIC_INDIC = str.maketrans(
+    "0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+)
+VALID = {"number": "12", "date": "2025-04-07", "date-time": "2025-04-07T00:00:00Z"}
+MISREAD = {
+    "number": ["1_2", " 12", "12 ", "+12", "\u00b2"],
+    "date": ["04/07/2025", "Apr 7 2025", "2025-4-7", " 2025-04-07", "2025-04-07 "],
+    "date-time": [" 2025-04-07T00:00:00Z", "2025-04-07T00:00:00Z\u00a0"],
+}
+
+
+@pytest.mark.parametrize(("method", "path", "parameter"), TYPED, ids=ids(TYPED))
+def test_every_number_date_and_time_parameter_takes_ascii_iso_forms_only(
+    client: Client, method: str, path: str, parameter: dict[str, Any]
+) -> None:
+    """Fullwidth and Arabic-Indic digits, underscores, spaces, US and spelled-out dates: int(),
+    Decimal() and strptime() read them all, each its own way; the API refuses every one of
+    them on every numeric, date and time parameter the schema lists, and takes the plain form."""
+    name, kind = parameter["name"], _typed(parameter)
+    assert kind is not None
+    valid = VALID[kind]
+    for value in [valid.translate(FULLWIDTH), valid.translate(ARABIC_INDIC), *MISREAD[kind]]:
+        query = encode([*required(path, method, name), (name, value)])
+        response = client.generic(method.upper(), f"{concrete(path)}?{query}")
+        assert response.status_code == 400, (value, response.content[:300])
+        assert name in response.json()["errors"], (value, response.json())
+    query = encode([*required(path, method, name), (name, valid)])
+    response = client.generic(method.upper(), f"{concrete(path)}?{query}")
+    assert response.status_code in (200, 404), (valid, response.content[:300])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("start_date", "\uff12\uff10\uff12\uff15-04-07"),
+        ("start_date", "2025-4-7"),
+        ("end_date", "\u0662\u0660\u0662\u0665-04-07"),
+    ],
+)
+def test_a_write_takes_dates_in_ascii_iso_form_only(
+    editor: TokenClient, field: str, value: str
+) -> None:
+    response = editor.patch(
+        f"/api/v1/events/{CALL}/", {field: value}, content_type="application/json"
+    )
+    assert_problem(response, 400, field)
+
+
+def test_a_write_takes_a_source_retrieval_time_in_ascii_only(editor: TokenClient) -> None:
+    source = apps.get_model("events", "Source").objects.order_by("slug").first()
+    assert source is not None
+    response = editor.patch(
+        f"/api/v1/sources/{source.slug}/",
+        {"retrieved_at": "\uff12\uff10\uff12\uff15-04-07T00:00:00Z"},
+        content_type="application/json",
+    )
+    assert_problem(response, 400, "retrieved_at")
+
+
 @pytest.mark.parametrize("value", [SQL, TEMPLATE], ids=["sql", "template"])
 @pytest.mark.parametrize("path", ["/api/v1/events/", "/api/v1/sources/", "/api/v1/participants/"])
 def test_it_treats_injection_looking_text_as_text_in_searches(

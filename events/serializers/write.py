@@ -15,7 +15,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import services
+from .. import literals, services
 from ..models import (
     Citation,
     Country,
@@ -125,6 +125,26 @@ class StrictDecimalField(serializers.DecimalField):
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A date as YYYY-MM-DD in digits 0-9 (events/literals.py): DRF's also reads "2025-4-1"
+    and fullwidth digits."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not literals.is_iso_date(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time in ASCII (events/literals.py): DRF's also reads any Unicode
+    digit."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not literals.is_plain_datetime(value):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        return super().to_internal_value(value)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -248,7 +268,7 @@ def _text(**kwargs: Any) -> serializers.CharField:
 
 
 def _date(**kwargs: Any) -> serializers.DateField:
-    return serializers.DateField(required=False, allow_null=True, default=None, **kwargs)
+    return StrictDateField(required=False, allow_null=True, default=None, **kwargs)
 
 
 class EventWriteSerializer(RecordWriteSerializer):
@@ -260,7 +280,7 @@ class EventWriteSerializer(RecordWriteSerializer):
     summary = _text()
     event_type = model_choice(Event, "event_type")
     cameo_code = StrictCharField()
-    start_date = serializers.DateField()
+    start_date = StrictDateField()
     end_date = _date()
     date_precision = model_choice(
         Event, "date_precision", required=False, default=DatePrecision.DAY
@@ -386,7 +406,7 @@ class SourceWriteSerializer(RecordWriteSerializer):
         "any citation of the source is refused (400 on `body`, listing those citations).",
     )
     body_kind = model_choice(Source, "body_kind", required=False, default=Source.BodyKind.FULL_TEXT)
-    retrieved_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    retrieved_at = StrictDateTimeField(required=False, allow_null=True, default=None)
 
 
 __all__ = [
