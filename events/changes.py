@@ -137,6 +137,7 @@ def record(
         # A nested record deleted along with what it belonged to (a citation of a relation
         # that a deleted event took with it): that deletion is logged in its own right.
         return
+    _recorded.set(_recorded.get() + 1)
     user = user if getattr(user, "pk", None) else None
     entries = [(key, ChangeKind.UPDATED) for key in others]
     if own is not None:
@@ -151,6 +152,16 @@ def record(
             del pending[key]
         else:  # a record keeps the place of its first change in the batch
             pending[key] = {"kind": merged, "user": user, "using": using}
+
+
+_recorded: ContextVar[int] = ContextVar("recorded", default=0)
+
+
+def recorded() -> int:
+    """How many history entries this context has logged changes for so far: a write that
+    leaves it as it was changed nothing (a batch's merged entries cannot tell: a record
+    created earlier in the batch and changed again is still just "created")."""
+    return _recorded.get()
 
 
 @contextmanager

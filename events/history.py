@@ -35,12 +35,14 @@ def _recorder_for(model: type[models.Model]) -> HistoricalRecords:
     raise LookupError(f"{model.__name__} has no change history")
 
 
-def record_entry(instance: models.Model, history_type: str) -> None:
+def record_entry(instance: models.Model, history_type: str, *, changed: bool = False) -> None:
     """Record one history entry ("+" created, "~" changed) for the record as it is now,
     many-to-many fields included (events/services.py writes one per API write). A change
-    that leaves every field as the last entry has it records nothing."""
+    that leaves every field as the last entry has it records nothing, unless the caller saw
+    the stored record change (`changed`: a row written outside the history, by SQL, is
+    still a change to log)."""
     recorder = _recorder_for(type(instance))
-    if history_type == "~":
+    if history_type == "~" and not changed:
         history = getattr(type(instance), recorder.manager_name)
         previous = history.filter(**{instance._meta.pk.attname: instance.pk}).first()
         if previous is not None and not _differs(recorder, instance, previous):

@@ -20,7 +20,7 @@ from django.core.validators import (
     MinValueValidator,
     RegexValidator,
 )
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import F, Q
 
 from .constraints import FieldCheckConstraint, FieldUniqueConstraint
@@ -230,6 +230,10 @@ class Source(TimeStampedModel):
         first BROKEN_CITATIONS_LISTED (the record each supports, the field, the excerpt)."""
         if self.pk is None:
             return  # a new source has no citations yet
+        # The source's row stays locked until the write commits, so no citation of it can be
+        # added meanwhile (Citation.save() takes the same lock): the check below sees every
+        # citation that will exist beside the new body.
+        locked_body(self.pk, router.db_for_write(Source, instance=self))
         # Oldest first (by primary key), so that the same change always lists the same ones.
         excerpts = (
             Citation.objects.filter(source_id=self.pk).order_by("pk").values_list("pk", "excerpt")
@@ -252,6 +256,21 @@ class Source(TimeStampedModel):
         if len(broken) > BROKEN_CITATIONS_LISTED:
             messages.append(f"... and {len(broken) - BROKEN_CITATIONS_LISTED} more.")
         raise ValidationError({"body": messages})
+
+
+def locked_body(source_pk: Any, using: str) -> str | None:
+    """The source's body as committed (or as this transaction wrote it), its row locked (FOR
+    UPDATE) until the transaction ends; None where that cannot be done (no transaction, or a
+    database without row locks: SQLite lets one transaction write at a time anyway).
+
+    A citation's excerpt must occur in its source's body, a rule that spans two rows: a body
+    edited while a citation of it is added would pass both checks, each made before the other
+    committed. Both writers take this lock before they check, so one waits for the other."""
+    connection = connections[using]
+    if not (connection.features.has_select_for_update and connection.in_atomic_block):
+        return None
+    rows = Source.objects.using(using).select_for_update().filter(pk=source_pk)
+    return rows.values_list("body", flat=True).first()
 
 
 class Country(TimeStampedModel):
@@ -1067,6 +1086,19 @@ class Citation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.source.slug}: {self.excerpt[:60]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Checks the excerpt once more against the body as committed, the source's row locked
+        (locked_body()): clean() saw the source as it was read, which a concurrent edit of its
+        body may have changed since."""
+        using = kwargs.get("using") or router.db_for_write(Citation, instance=self)
+        if self.source_id is not None:
+            body = locked_body(self.source_id, using)
+            if body is not None and self.excerpt not in body:
+                raise ValidationError(
+                    {"excerpt": "The excerpt does not occur verbatim in the source's body."}
+                )
+        super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)

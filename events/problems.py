@@ -125,6 +125,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(_protected_detail(exc))
+    elif isinstance(exc, OperationalError) and isinstance(
+        exc.__cause__, (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
+    ):
+        # PostgreSQL undid the transaction to break a deadlock or a serialization conflict
+        # with another write: nothing was written, and the same request can be sent again.
+        logger.warning("Write undone by the database: %s", exc)
+        exc = Conflict(
+            "The write ran into a concurrent write and was undone by the database; nothing "
+            "was written: send it again."
+        )
     elif isinstance(exc, (OperationalError, InterfaceError)):
         # The database is unreachable (down, restarting, or the connection was cut), or it
         # cancelled the statement.

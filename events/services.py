@@ -57,14 +57,14 @@ def replace_citations(
     }
     wanted: dict[tuple[Any, str, str], dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
-    for item in items:
+    for index, item in enumerate(items):
         source: Source = item["source"]
         key = (source.pk, item["excerpt"], item.get("field", ""))
         citation = existing.get(key) or Citation(
             source=source, excerpt=item["excerpt"], field=item.get("field", ""), **{fk: target}
         )
         errors.append(_validate(citation) if citation.pk is None else {})
-        wanted[key] = {"citation": citation}
+        wanted[key] = {"citation": citation, "index": index}
     if _nested_errors(errors):
         return errors
     for key, citation in existing.items():
@@ -72,8 +72,11 @@ def replace_citations(
             citation.delete()
     for entry in wanted.values():
         if entry["citation"].pk is None:
-            entry["citation"].save()
-    return None
+            try:
+                entry["citation"].save()
+            except ValidationError as error:  # the body changed meanwhile (Citation.save)
+                errors[entry["index"]] = error.message_dict
+    return _nested_errors(errors)
 
 
 def _citation_fk(target: models.Model) -> str:
@@ -85,6 +88,18 @@ def _citation_fk(target: models.Model) -> str:
 
 
 # --- an event's participations and related events ---------------------------------------------
+
+
+def _remember(record: models.Model, names: Sequence[str]) -> None:
+    """Note the values of `names` as stored, for _changed()."""
+    record._stored = {name: getattr(record, name) for name in names}  # type: ignore[attr-defined]
+
+
+def _changed(record: models.Model, names: Sequence[str]) -> bool:
+    """Whether `names` differ from what _remember() noted: an unchanged nested record is not
+    saved again (a save records a history entry, and a change of the record it belongs to)."""
+    stored = getattr(record, "_stored", None)
+    return stored is None or any(getattr(record, name) != stored[name] for name in names)
 
 
 def replace_participations(
@@ -99,6 +114,7 @@ def replace_participations(
         participation = existing.get(key) or Participation(
             event=event, participant=item["participant"], role=item["role"]
         )
+        _remember(participation, ("country_id", "note"))
         participation.country = item.get("country")
         participation.note = item.get("note", "")
         item_errors = _validate(participation)
@@ -115,7 +131,8 @@ def replace_participations(
         if key not in seen:
             participation.delete()
     for index, (participation, citations) in enumerate(kept):
-        participation.save()
+        if participation.pk is None or _changed(participation, ("country_id", "note")):
+            participation.save()
         if citations is not None:
             citation_errors = replace_citations(participation, citations)
             if citation_errors:
@@ -152,7 +169,8 @@ def replace_related_events(
         if key not in seen:
             relation.delete()
     for index, relation, citations in kept:
-        relation.save()
+        if relation.pk is None:  # a kept relation has nothing to change but its citations
+            relation.save()
         if citations is not None:
             citation_errors = replace_citations(relation, citations)
             if citation_errors:
@@ -183,8 +201,45 @@ def save_record(
     many = {f.name for f in model._meta.many_to_many}
     m2m = {name: data.pop(name) for name in list(data) if name in many}
     nested = {name: data.pop(name) for name in list(data) if name in NESTED_WRITERS}
+    record = instance if instance is not None else model()
+    stored_at = getattr(instance, "updated_at", None)
+    try:
+        _write_record(record, instance is None, data, m2m, nested)
+    except _Unchanged:
+        # Nothing changed: the saves' new updated_at is undone with the rest, so the record,
+        # its ETag and every cached answer that shows it stay as they were.
+        record.updated_at = stored_at  # type: ignore[attr-defined]
+    return record
+
+
+def _stored_state(record: models.Model, m2m: dict[str, Any]) -> tuple[Any, ...]:
+    """The record's own values (not when it was written) and the keys of the many-to-many
+    fields the write sets, to tell whether the write changed them."""
+    own = tuple(
+        getattr(record, field.attname)
+        for field in record._meta.concrete_fields
+        if field.name not in ("created_at", "updated_at")
+    )
+    related = tuple(
+        frozenset(getattr(record, name).values_list("pk", flat=True)) for name in sorted(m2m)
+    )
+    return own, related
+
+
+class _Unchanged(Exception):
+    """A write that changed nothing (no history entry, no change): its transaction is undone."""
+
+
+def _write_record(
+    record: models.Model,
+    created: bool,
+    data: dict[str, Any],
+    m2m: dict[str, Any],
+    nested: dict[str, Any],
+) -> None:
     with transaction.atomic(), changes.batch():
-        record = instance if instance is not None else model()
+        before = changes.recorded()
+        stored = None if created else _stored_state(record, m2m)
         for name, value in data.items():
             setattr(record, name, value)
         errors: dict[str, Any] = _validate(record)
@@ -197,7 +252,8 @@ def save_record(
             record.save()
             for name, values in m2m.items():
                 getattr(record, name).set(_unique(values))
-            history.record_entry(record, "+" if instance is None else "~")
+            changed = stored is not None and _stored_state(record, m2m) != stored
+            history.record_entry(record, "+" if created else "~", changed=changed)
             for name, items in nested.items():
                 nested_errors = NESTED_WRITERS[name](record, items)
                 if nested_errors:
@@ -208,9 +264,10 @@ def save_record(
                 # What the record embeds may have changed while its own row did not: touch
                 # it, so that its updated_at and ETag move.
                 record.save(update_fields=["updated_at"])
+            if not created and not changed and changes.recorded() == before:
+                raise _Unchanged
         finally:
             del record.skip_history_when_saving  # type: ignore[attr-defined]
-    return record
 
 
 def delete_record(instance: models.Model) -> None:
