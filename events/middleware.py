@@ -3,17 +3,20 @@
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import unquote, unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.messages import middleware as messages
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from . import logs
 from .problems import (
     DATABASE_RETRY_AFTER,
+    PROBLEM_CONTENT_TYPE,
     drop_broken_connections,
+    problem,
     problem_response,
     unavailable_detail,
 )
@@ -72,6 +75,56 @@ class RequestLogMiddleware:
             return response
         finally:
             logs.request_id.reset(token)
+
+
+NOT_UTF8 = (
+    "Not UTF-8 text: percent-encode the UTF-8 bytes of the text (a lone surrogate, as "
+    "%ED%A0%80, is not text either)."
+)
+
+
+def undecodable_parameters(query: str) -> list[str]:
+    """The names of the query string's parameters whose name or value, percent-decoded, is
+    not UTF-8. Django decodes them with U+FFFD in place of each bad byte, which would search
+    for, and link to, text the client never sent."""
+    names = []
+    for pair in query.replace(";", "&").split("&"):
+        if "%" not in pair:
+            continue
+        name, _, value = pair.partition("=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace("+", " ")).decode("utf-8")
+            except UnicodeDecodeError:
+                names.append(unquote(name.replace("+", " "), errors="replace"))
+                break
+    return names
+
+
+class MalformedQueryMiddleware:
+    """A 400 naming every parameter whose percent-encoding is not UTF-8 (everywhere but the
+    admin's and login pages, which Django's own decoding serves)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "%" in query and not request.path.startswith(("/admin/", "/auth/")):
+            names = undecodable_parameters(query)
+            if names:
+                body = problem(
+                    400,
+                    f"Invalid input: {', '.join(names)}. See `errors` for what is wrong with each.",
+                    {name: [NOT_UTF8] for name in names},
+                )
+                return JsonResponse(
+                    body,
+                    status=400,
+                    content_type=PROBLEM_CONTENT_TYPE,
+                    headers={"Cache-Control": "no-store"},
+                )
+        return self.get_response(request)
 
 
 class RequestSizeLimitMiddleware:

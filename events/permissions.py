@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 
@@ -17,4 +17,9 @@ class ModelPermissionsOrReadOnly(permissions.DjangoModelPermissions):
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
+        # A method the resource lacks is a 405 for everyone, not a 401 or 403 that invites
+        # a client to log in and try again (DRF checks permissions before the method).
+        method = (request.method or "").lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            raise exceptions.MethodNotAllowed(request.method or "")
         return super().has_permission(request, view)

@@ -185,8 +185,14 @@ def problem_response(
     )
 
 
+# The pages meant for a person in a browser (the admin, the login pages) answer errors with
+# Django's HTML pages; every other path, under /api/ or not (`/api` without its slash,
+# `//api/v1/`, `/healthz/`), with problem details.
+HTML_PAGES = ("/admin/", "/auth/")
+
+
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return not request.path.startswith(HTML_PAGES)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

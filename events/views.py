@@ -8,7 +8,9 @@ lists are built on the fast path (events/fast.py). `tests/test_api_queries.py` p
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -19,6 +21,7 @@ from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet,
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -962,12 +965,31 @@ class VocabulariesView(APIView):
         return Response(vocabularies.vocabularies())
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
+def probe(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A health check answers GET and HEAD (OPTIONS lists them); any other method is a 405
+    problem, before any CSRF check (a probe holds no session to protect)."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def answer(request: HttpRequest) -> HttpResponse:
+        allow = {"Allow": "GET, HEAD, OPTIONS"}
+        if request.method == "OPTIONS":
+            return HttpResponse(status=204, headers=allow)
+        if request.method not in ("GET", "HEAD"):
+            return problem_response(405, f'Method "{request.method}" not allowed.', allow)
+        return view(request)
+
+    return answer
+
+
+@probe
+def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up. Touches nothing else, the database included."""
     return JsonResponse({"status": "ok"})
 
 
-def readyz(request: HttpRequest) -> JsonResponse:
+@probe
+def readyz(request: HttpRequest) -> HttpResponse:
     """The service can answer: its database is reachable."""
     try:
         with connections["default"].cursor() as cursor:
@@ -980,6 +1002,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@csrf_exempt  # nothing is published here, so there is nothing to protect: a 404 for any method
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other URL under /api/: problem details, also with DEBUG on (where handler404 is not)."""
     return problem_response(404, f"Nothing is published at {request.path}.")

@@ -195,6 +195,8 @@ MIDDLEWARE = [
     "events.middleware.DatabaseUnavailableMiddleware",
     # Before CommonMiddleware, so that CORS headers reach every response, redirects included.
     "corsheaders.middleware.CorsMiddleware",
+    # A 400 for a query string that is not UTF-8 once percent-decoded (Django would read U+FFFD).
+    "events.middleware.MalformedQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every GET, and 304 Not Modified for a matching If-None-Match.

@@ -13,6 +13,8 @@ import pytest
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from events.middleware import NOT_UTF8
+
 from . import factories as f
 from .queries import page_lists
 
@@ -184,8 +186,15 @@ def test_it_rejects_a_cursor_it_cannot_use(
 def test_it_rejects_a_cursor_written_in_bytes(client: Client, raw: str) -> None:
     """A NUL, the UTF-8 of a lone surrogate (invalid), an emoji, a number that overflows."""
     response = client.get(f"/api/v1/events/?cursor={raw}")
-    # A NUL in any parameter is refused before any parsing (events/filters.py).
-    message = "Null characters are not allowed." if "%00" in raw else NOT_A_CURSOR
+    # A NUL in any parameter is refused before any parsing (events/filters.py), and so is
+    # text that is not UTF-8 (events/middleware.py).
+    message = (
+        "Null characters are not allowed."
+        if "%00" in raw
+        else NOT_UTF8
+        if "%ED" in raw
+        else NOT_A_CURSOR
+    )
     assert (response.status_code, response.json()["errors"]) == (400, {"cursor": [message]})
 
 

@@ -772,3 +772,57 @@ def test_options_on_the_documentation_pages_lists_the_methods(client: Client, pa
     assert response.status_code == 200
     assert {"GET", "OPTIONS"} <= {m.strip() for m in response["Allow"].split(",")}
     assert response.content == b""
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("q=tariff%FF", "q"),
+        ("publisher=%FF", "publisher"),
+        ("q=%ED%A0%80", "q"),
+        ("q=ok&country=P%C3", "country"),
+        ("%FF=1", "\ufffd"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v1/events/", "/api/v1/sources/", "/api/v1/changes/"])
+def test_text_that_is_not_utf8_is_refused_not_rewritten(
+    client: Client, path: str, query: str, name: str
+) -> None:
+    """Django decodes a bad byte as U+FFFD: `q=tariff%FF` searched for "tariff\ufffd" and
+    linked to it in `next`. Every parameter whose name or value is not UTF-8 is a 400 naming
+    it, on every path (the admin's pages aside)."""
+    response = client.get(f"{path}?{query}")
+    assert_problem(response, 400, name)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
+def test_a_health_check_answers_only_reads(path: str, method: str) -> None:
+    response = Client(enforce_csrf_checks=True).generic(method, path)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_a_health_check_lists_its_methods(client: Client, path: str) -> None:
+    response = client.options(path)
+    assert (response.status_code, response["Allow"]) == (204, "GET, HEAD, OPTIONS")
+
+
+@pytest.mark.parametrize("path", ["/healthz/", "//api/v1/events/", "/nothing/here/", "/api"])
+def test_a_url_that_names_nothing_is_a_problem_not_a_page(client: Client, path: str) -> None:
+    response = client.get(path, follow=True)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v2/topics/", "/api/v1/topics/trade/nope/"])
+def test_a_write_to_a_url_that_names_nothing_is_a_404_not_a_csrf_failure(
+    editor: TokenClient, method: str, path: str
+) -> None:
+    editor.handler.enforce_csrf_checks = True
+    response = editor.send(method, path, {})
+    assert response.status_code == 404, response.content[:200]
+    assert response["Content-Type"] == "application/problem+json"
