@@ -1,6 +1,8 @@
 """The OpenAPI schema: committed, valid, complete; the docs pages load nothing from elsewhere."""
 
+import json
 import re
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -41,9 +43,10 @@ def test_it_documents_every_operation(generated: str) -> None:
             # gunicorn answers 414 and 431 before the application (policyapi/gunicorn_worker.py).
             for code in ("400", "404", "406", "414", "431", "500"):
                 content = operation["responses"][code]["content"]
-                assert content == {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                }
+                assert list(content) == ["application/problem+json"], where
+                problem = content["application/problem+json"]
+                assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}, where
+                assert problem["examples"], f"{where} {code}"
             if "requestBody" in operation:
                 # An empty body is a 400 (PATCH too): schemathesis' CLI, run from outside
                 # (make fuzz-outside), sent PATCH without one when the schema said it may.
@@ -54,6 +57,46 @@ def test_it_documents_every_operation(generated: str) -> None:
                 has_example = parameter["name"] not in NO_EXAMPLE
                 assert ("example" in parameter) == has_example, f"{where} {parameter['name']}"
                 assert parameter.get("description"), f"{where} {parameter['name']}"
+
+
+def test_it_shows_each_error_status_the_problem_the_server_sends_for_it(generated: str) -> None:
+    # Audit: every problem+json example was one 400 made from the schema ("status": 400, a
+    # `date_from` error) on 401, 404, 412, 429... alike.
+    schema = yaml.safe_load(generated)
+    named = schema["components"]["examples"]
+    seen = set()
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for code, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/problem+json")
+                if content is None:
+                    continue
+                assert content["examples"], f"{method} {path} {code}"
+                for example in content["examples"].values():
+                    value = named[example["$ref"].split("/")[-1]]["value"]
+                    where = f"{method.upper()} {path} {code}: {value}"
+                    assert value["type"] == "about:blank", where
+                    assert value["status"] == int(code), where
+                    assert value["title"] == HTTPStatus(int(code)).phrase, where
+                    assert value["detail"] not in ("", "string"), where
+                    assert ("errors" in value) == (code == "400"), where
+                    seen.add(code)
+    assert seen >= {"400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "429"}
+    assert "example" not in json.dumps(schema["components"]["schemas"]["Problem"])
+    events = schema["paths"]["/api/v1/events/{slug}/"]
+    assert events["get"]["responses"]["404"]["content"]["application/problem+json"]["examples"] == {
+        "404_events": {"$ref": "#/components/examples/problem_404_events"}
+    }
+    assert named["problem_404_events"]["value"] == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No event has the slug 'no-such-record'.",
+    }
+    assert named["problem_412"]["value"]["title"] == "Precondition Failed"
+    assert set(
+        events["patch"]["responses"]["401"]["content"]["application/problem+json"]["examples"]
+    ) == {"401_anonymous", "401_invalid"}
 
 
 def test_it_types_every_filter(generated: str) -> None:
