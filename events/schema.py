@@ -273,6 +273,8 @@ def finish_schema(
                     "description": "Not modified: the `If-None-Match` ETag is current."
                 }
                 operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+            if method == "get" and path.endswith("/export/"):
+                responses["200"].setdefault("headers", {}).update(_content_disposition(path))
             # A write answers the record as a read does, with its ETag.
             if method in ("put", "patch") and "200" in responses:
                 responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
@@ -283,6 +285,23 @@ def finish_schema(
     # Last: the error responses are all there now.
     schema_examples.add_examples(result)
     return result
+
+
+def _content_disposition(path: str) -> dict[str, Any]:
+    """An export's file name (events/exports.py), which scripts save the download under."""
+    from events import exports, formats
+
+    resource = formats.RESOURCES[path.removeprefix("/api/v1/").split("/")[0]]
+    names = " or ".join(f"`{exports.filename(resource, kind)}`" for kind in ("ndjson", "csv"))
+    return {
+        "Content-Disposition": {
+            "description": f"A download, with its file name: {names}, by the format answered "
+            "(`curl -OJ` saves it under that name).",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": f'attachment; filename="{exports.filename(resource, "ndjson")}"',
+        }
+    }
 
 
 def _add_headers(responses: dict[str, Any]) -> None:

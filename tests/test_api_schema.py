@@ -99,6 +99,19 @@ def test_it_shows_each_error_status_the_problem_the_server_sends_for_it(generate
     ) == {"401_anonymous", "401_invalid"}
 
 
+@pytest.mark.parametrize("collection", ["events", "tariff-measures"])
+def test_it_documents_the_file_name_of_an_export(generated: str, collection: str) -> None:
+    # Audit: the README invites scripts to read Content-Disposition; the schema listed only
+    # X-Request-ID for the exports.
+    response = yaml.safe_load(generated)["paths"][f"/api/v1/{collection}/export/"]["get"][
+        "responses"
+    ]["200"]
+    header = response["headers"]["Content-Disposition"]
+    assert header["required"] is True
+    assert header["example"] == f'attachment; filename="{collection}.ndjson"'
+    assert f"`{collection}.csv`" in header["description"]
+
+
 def test_it_types_every_filter(generated: str) -> None:
     parameters = {
         p["name"]: p
