@@ -4,6 +4,7 @@ import json
 import re
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -167,3 +168,31 @@ def test_it_serves_the_schema_as_yaml_and_json(client: Client) -> None:
     assert client.get("/api/v1/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
     as_json = client.get("/api/v1/schema/", {"format": "json"})
     assert as_json.json()["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+def test_it_states_the_alias_limits_the_server_applies_and_names_each_problem(
+    generated: str, article: None, editor: Any
+) -> None:
+    # Audit: the schema's alias items had no maxLength and allowed " ", and an alias over 200
+    # characters was refused as "A list of non-empty names.".
+    items = yaml.safe_load(generated)["components"]["schemas"]["ParticipantWriteRequest"][
+        "properties"
+    ]["aliases"]["items"]
+    assert items == {"type": "string", "minLength": 1, "pattern": "\\S", "maxLength": 200}
+    url = "/api/v1/participants/marco-rubio/"
+    accepted = editor.send("PATCH", url, {"aliases": ["x" * 200]})
+    assert accepted.status_code == 200
+    assert accepted.json()["aliases"] == ["x" * 200]
+    refused = editor.send("PATCH", url, {"aliases": ["Rubio", "x" * 201, " "]})
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "Invalid input: aliases[1], aliases[2]. See `errors` for what is wrong with each.",
+        "errors": {
+            "aliases[1]": ["An alias is at most 200 characters long; this one is longer."],
+            "aliases[2]": ["An alias cannot be blank: give a name."],
+        },
+    }
