@@ -4,7 +4,8 @@
   endpoint, so one example per name; a parameter without one fails schema generation);
 - the error responses every operation can give, as RFC 9457 problem details;
 - the `ETag` header of every successful read and its `304 Not Modified`;
-- the article's records as response examples (events/schema_examples.py).
+- the article's records as response and request examples, and each error status's own
+  problem details (events/schema_examples.py);
 - the headers every answer carries (`X-Request-ID`, `Location`, `Retry-After`, ...);
 - null written the way OpenAPI 3.0 allows it (`nullable` only works beside a `type`), and
   formats no strict validator refuses (see `_strict_nulls` and `_blank_urls`);
@@ -76,18 +77,15 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail"],
     "properties": {
         "type": {"type": "string", "description": "about:blank: the status says what kind."},
-        "title": {
-            "type": "string",
-            "description": "The HTTP status phrase.",
-            "example": "Bad Request",
-        },
-        "status": {"type": "integer", "description": "The HTTP status code.", "example": 400},
+        "title": {"type": "string", "description": "The HTTP status phrase."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
         "detail": {"type": "string", "description": "What went wrong, for people."},
+        # No property examples: each error response has its own (events/schema_examples.py),
+        # where these made every status show a 400.
         "errors": {
             "type": "object",
             "description": "For a 400: each bad parameter or field, with its messages.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "example": {"date_from": ["Enter a valid date."]},
         },
     },
 }
@@ -242,7 +240,6 @@ def finish_schema(
     _strict_nulls(result["components"]["schemas"])
     _blank_urls(result["components"]["schemas"])
     _add_links(result)
-    schema_examples.add_response_examples(result)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
@@ -276,6 +273,8 @@ def finish_schema(
                     "description": "Not modified: the `If-None-Match` ETag is current."
                 }
                 operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+            if method == "get" and path.endswith("/export/"):
+                responses["200"].setdefault("headers", {}).update(_content_disposition(path))
             # A write answers the record as a read does, with its ETag.
             if method in ("put", "patch") and "200" in responses:
                 responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
@@ -283,7 +282,26 @@ def finish_schema(
             # Asking for a token needs no credentials (it is how they are obtained).
             if path.endswith("/auth/token/"):
                 operation["security"] = []
+    # Last: the error responses are all there now.
+    schema_examples.add_examples(result)
     return result
+
+
+def _content_disposition(path: str) -> dict[str, Any]:
+    """An export's file name (events/exports.py), which scripts save the download under."""
+    from events import exports, formats
+
+    resource = formats.RESOURCES[path.removeprefix("/api/v1/").split("/")[0]]
+    names = " or ".join(f"`{exports.filename(resource, kind)}`" for kind in ("ndjson", "csv"))
+    return {
+        "Content-Disposition": {
+            "description": f"A download, with its file name: {names}, by the format answered "
+            "(`curl -OJ` saves it under that name).",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": f'attachment; filename="{exports.filename(resource, "ndjson")}"',
+        }
+    }
 
 
 def _add_headers(responses: dict[str, Any]) -> None:

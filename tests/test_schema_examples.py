@@ -9,6 +9,7 @@ cheaply with Django's test client.
 
 import json
 import os
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ import pytest
 from django.test import Client
 
 from events import schema_examples
+from events.schema import SERVER_MANAGED
 
 pytestmark = pytest.mark.django_db
 
@@ -91,15 +93,19 @@ def test_it_names_a_record_of_the_operations_own_collection_in_each_path(
             assert slug == slugs[path.removesuffix("history/")], path
 
 
-def test_it_commits_the_response_examples_the_article_gives(schema: dict[str, Any]) -> None:
+def test_it_commits_the_examples_the_article_gives(schema: dict[str, Any]) -> None:
     collected = schema_examples.collect(schema)
     if os.environ.get("UPDATE_SCHEMA_EXAMPLES"):
         schema_examples.FILE.write_text(schema_examples.dump(collected), encoding="utf-8")
-    committed = schema_examples.load()
+    everything = schema_examples.load()
     stale = (
         "events/schema_examples.json is stale: run `UPDATE_SCHEMA_EXAMPLES=1 .venv/bin/pytest "
         "tests/test_schema_examples.py`, then `make schema`, and commit both"
     )
+    assert everything.keys() == {"responses", "requests", "problems"}, stale
+    assert everything["requests"] == collected["requests"], stale
+    assert everything["problems"] == collected["problems"], stale
+    committed, collected = everything["responses"], collected["responses"]
     assert committed.keys() == collected.keys(), stale
     # What the history shows depends on when the test database loaded the article: its time,
     # and whether a record's citations were loaded within 2 s of it (events/history.py,
@@ -133,3 +139,97 @@ def test_it_shows_the_articles_records_as_every_json_success_response(
     assert page["next"]["example"] == "http://127.0.0.1:8000/api/v1/events/?page=2&page_size=2"
     # drf-spectacular's made-up paging links are gone.
     assert "api.example.org" not in json.dumps(schema)
+
+
+def write_operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if "requestBody" in operation
+    ]
+
+
+def body_example(schema: dict[str, Any], operation: dict[str, Any]) -> Any:
+    (example,) = operation["requestBody"]["content"]["application/json"]["examples"].values()
+    if "$ref" in example:
+        example = schema["components"]["examples"][example["$ref"].split("/")[-1]]
+    return example["value"]
+
+
+def test_it_gives_every_write_a_body_example_of_the_article_without_server_fields(
+    schema: dict[str, Any],
+) -> None:
+    # Audit: no request body had an example; Swagger UI made them up from the patterns (an
+    # 88-character slug, "parent": "string", `url` and timestamps set to "string").
+    operations = write_operations(schema)
+    assert len(operations) == 22  # 7 collections x POST, PUT, PATCH, and the token
+    for path, method, operation in operations:
+        body = body_example(schema, operation)
+        where = f"{method.upper()} {path}"
+        if path == "/api/v1/auth/token/":
+            assert body == {"username": "editor", "password": "<the user's password>"}
+            continue
+        component = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        properties = schema["components"]["schemas"][component.split("/")[-1]]["properties"]
+        server_managed = {name for name, p in properties.items() if p == SERVER_MANAGED}
+        assert server_managed >= {"url", "created_at", "updated_at"}, where
+        assert set(body) <= set(properties) - server_managed, where
+        assert "string" not in json.dumps(body), where
+    events = body_example(schema, schema["paths"]["/api/v1/events/"]["post"])
+    assert events["slug"] == "rubio-dar-phone-call-2025-04-07"
+    assert events["countries"] == ["PK", "US"]
+    assert events["location_country"] is None
+    topic = body_example(schema, schema["paths"]["/api/v1/topics/{slug}/"]["put"])
+    assert topic["parent"] == "economic-cooperation"
+    assert topic["citations"][0]["source"] == "newsx-us-pakistan-talks-2025-04"
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["200"]["content"]
+    (answer,) = token["application/json"]["examples"].values()
+    assert re.fullmatch(r"[0-9a-f]{40}", answer["value"]["token"])
+
+
+def test_it_answers_executing_each_write_example_as_its_description_says(
+    schema: dict[str, Any], editor: Any
+) -> None:
+    """PUT and PATCH send the record as it is: 200, nothing changes; POST sends a record that
+    exists: the 400 its description and its 400 example show."""
+    named = schema["components"]["examples"]
+    for path, method, operation in write_operations(schema):
+        if path == "/api/v1/auth/token/":
+            continue
+        body = body_example(schema, operation)
+        key = next(iter(body.values()))
+        if method == "post":
+            response = editor.send("POST", path, body)
+            (example,) = operation["responses"]["400"]["content"]["application/problem+json"][
+                "examples"
+            ].values()
+            assert response.status_code == 400, path
+            assert response.json() == named[example["$ref"].split("/")[-1]]["value"], path
+            assert f"record `{key}`" in operation["description"], path
+            assert "Execute answers 400" in operation["description"], path
+            continue
+        url = re.sub(r"\{\w+\}", key, path)
+        before = Client().get(url).json()
+        response = editor.send(method.upper(), url, body)
+        assert response.status_code == 200, (method, url, response.content[:300])
+        after = Client().get(url).json()
+        assert {k: v for k, v in after.items() if k != "updated_at"} == {
+            k: v for k, v in before.items() if k != "updated_at"
+        }, url
+        assert "answers 200" in operation["description"], (method, path)
+
+
+def test_it_shows_the_404_each_record_path_answers(schema: dict[str, Any]) -> None:
+    # Nested lists and histories name the record of their collection too.
+    named = schema["components"]["examples"]
+    client = Client()
+    for path, operation in get_operations(schema):
+        if "{" not in path:
+            continue
+        key = next(p["name"] for p in operation["parameters"] if p["in"] == "path")
+        url = path.replace("{" + key + "}", schema_examples.MISSING_KEY[key])
+        (example,) = operation["responses"]["404"]["content"]["application/problem+json"][
+            "examples"
+        ].values()
+        assert client.get(url).json() == named[example["$ref"].split("/")[-1]]["value"], url

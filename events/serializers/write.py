@@ -11,6 +11,7 @@ anything computed) are accepted and ignored; any other unknown field is a 400.
 
 from typing import Any
 
+from django.core import validators
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -308,8 +309,26 @@ class ParticipantWriteSerializer(RecordWriteSerializer):
     slug = key_slug(Participant)
     name = StrictCharField()
     kind = model_choice(Participant, "kind")
+    # Participant.clean() refuses an alias over 200 characters or blank with one message for
+    # every case ("A list of non-empty names."); checked here first, each problem is named.
+    # An alias is another name: as long as `name` may be (the 200 of that check).
     aliases = serializers.ListField(
-        child=StrictCharField(), required=False, default=list, max_length=50
+        child=StrictCharField(
+            max_length=Participant._meta.get_field("name").max_length,  # type: ignore[arg-type]
+            validators=[
+                validators.RegexValidator(r"\S", message="An alias cannot be blank: give a name.")
+            ],
+            error_messages={
+                "blank": "An alias cannot be blank: give a name.",
+                "max_length": "An alias is at most {max_length} characters long; this one is "
+                "longer.",
+            },
+        ),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Other names the participant is reported under (at most 50), each a non-blank "
+        f"name of at most {Participant._meta.get_field('name').max_length} characters.",
     )
     description = _text()
     country = CountryRef(required=False, allow_null=True, default=None)
