@@ -360,11 +360,15 @@ class Topic(TimeStampedModel):
             ancestor = ancestor.parent
 
 
+MAX_ALIASES = 50
+NAME_LENGTH = 200  # a participant's name, and each of its aliases
+
+
 class Participant(TimeStampedModel):
     Kind = ParticipantKind
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_LENGTH)
     slug = models.SlugField(max_length=120, unique=True)
     aliases = models.JSONField(
         default=list,
@@ -449,12 +453,18 @@ class Participant(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if (
-            not isinstance(self.aliases, list)
-            or len(self.aliases) > 50
-            or not all(isinstance(a, str) and a.strip() and len(a) <= 200 for a in self.aliases)
-        ):
-            raise ValidationError({"aliases": "A list of non-empty names."})
+        longest = NAME_LENGTH  # an alias is another name
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "A list of names (text)."})
+        problems = []
+        if len(self.aliases) > MAX_ALIASES:
+            problems.append(f"At most {MAX_ALIASES} aliases; there are {len(self.aliases)}.")
+        if any(not alias.strip() for alias in self.aliases):
+            problems.append("An alias cannot be blank: give a name.")
+        if any(len(alias) > longest for alias in self.aliases):
+            problems.append(f"An alias is at most {longest} characters long; one is longer.")
+        if problems:
+            raise ValidationError({"aliases": problems})
 
 
 class CameoCode(models.Model):

@@ -240,9 +240,20 @@ def test_it_rejects_a_participant_affiliated_with_a_person() -> None:
     }
 
 
-def test_it_rejects_aliases_that_are_not_a_list_of_names() -> None:
-    error = break_and_validate(f.ParticipantFactory.create(), {"aliases": ["State Department", ""]})
-    assert error.message_dict == {"aliases": ["A list of non-empty names."]}
+@pytest.mark.parametrize(
+    ("aliases", "messages"),
+    [
+        (["State Department", ""], ["An alias cannot be blank: give a name."]),
+        (["x" * 201], ["An alias is at most 200 characters long; one is longer."]),
+        (["a"] * 51, ["At most 50 aliases; there are 51."]),
+        ("State Department", ["A list of names (text)."]),
+        ([12], ["A list of names (text)."]),
+    ],
+)
+def test_it_rejects_aliases_that_are_not_a_list_of_names(aliases: Any, messages: list[str]) -> None:
+    """The admin and the importer get the model's messages: each names the problem."""
+    error = break_and_validate(f.ParticipantFactory.create(), {"aliases": aliases})
+    assert error.message_dict == {"aliases": messages}
 
 
 @pytest.mark.parametrize("targets", [{}, {"topic": True}], ids=["no-target", "two-targets"])

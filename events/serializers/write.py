@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from .. import literals, services
 from ..models import (
+    MAX_ALIASES,
     Citation,
     Country,
     DatePrecision,
@@ -309,9 +310,8 @@ class ParticipantWriteSerializer(RecordWriteSerializer):
     slug = key_slug(Participant)
     name = StrictCharField()
     kind = model_choice(Participant, "kind")
-    # Participant.clean() refuses an alias over 200 characters or blank with one message for
-    # every case ("A list of non-empty names."); checked here first, each problem is named.
-    # An alias is another name: as long as `name` may be (the 200 of that check).
+    # Participant.clean()'s rule, checked here first so that each alias's problem is named
+    # at its index. An alias is another name: as long as `name` may be.
     aliases = serializers.ListField(
         child=StrictCharField(
             max_length=Participant._meta.get_field("name").max_length,  # type: ignore[arg-type]
@@ -326,9 +326,10 @@ class ParticipantWriteSerializer(RecordWriteSerializer):
         ),
         required=False,
         default=list,
-        max_length=50,
-        help_text="Other names the participant is reported under (at most 50), each a non-blank "
-        f"name of at most {Participant._meta.get_field('name').max_length} characters.",
+        max_length=MAX_ALIASES,
+        help_text=f"Other names the participant is reported under (at most {MAX_ALIASES}), "
+        f"each a non-blank name of at most {Participant._meta.get_field('name').max_length} "
+        "characters.",
     )
     description = _text()
     country = CountryRef(required=False, allow_null=True, default=None)
