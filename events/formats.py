@@ -371,8 +371,19 @@ def parse_cell(field: serializers.Field, name: str, text: str) -> Any:
 
 
 def read_csv(text: str) -> Any:
-    """A csv.reader over the text (its `line_num` says where each row ends)."""
-    return csv.reader(io.StringIO(text, newline=""))
+    """A csv.reader over the text (its `line_num` says where each row ends).
+
+    Strict: a quote left open, or text after a closing quote, is an error rather than a cell
+    that swallows the rest of the line or of the file. No field limit: the csv module's default
+    (131072 characters) would refuse a long source body a JSON file may hold, and the text is
+    in memory already; each field's own rules (a slug's length) judge it, as for JSON.
+    """
+    csv.field_size_limit(_NO_FIELD_LIMIT)
+    return csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+# The largest limit the csv module takes on every platform (a C long).
+_NO_FIELD_LIMIT = 2**31 - 1
 
 
 def csv_line(values: list[str]) -> str:

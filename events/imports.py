@@ -92,24 +92,34 @@ class FileProblems(Exception):
         self.problems = problems
 
 
-def _decode(path: str, data: bytes) -> str:
-    """The file's text; every line that is not UTF-8 is a problem."""
-    bad = []
+def _decode(path: str, data: bytes) -> tuple[str, dict[int, Problem]]:
+    """The file's text, and a problem for every line that is not UTF-8 (by line number).
+
+    The bytes that are not UTF-8 are kept as lone surrogates (`surrogateescape`), so the rest of
+    the file reads as it would without them: each reader skips the lines (or rows) that hold
+    them and checks every other one. A real lone surrogate cannot come out of UTF-8 text, so
+    `_undecodable` finds only those bytes.
+    """
+    bad = {}
     for number, line in enumerate(data.split(b"\n"), start=1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as error:
-            bad.append(
-                Problem(
-                    path,
-                    f"line {number}",
-                    "",
-                    f"Not UTF-8 text (byte {error.start + 1} of the line): save the file as UTF-8.",
-                )
+            bad[number] = Problem(
+                path,
+                f"line {number}",
+                "",
+                f"Not UTF-8 text (byte {error.start + 1} of the line): save the file as UTF-8.",
             )
-    if bad:
-        raise FileProblems(bad)
-    return data.decode("utf-8").removeprefix("\ufeff")
+    return data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff"), bad
+
+
+# What `surrogateescape` makes of a byte that is not UTF-8 (0x80 to 0xFF).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def _undecodable(text: str) -> bool:
+    return _UNDECODABLE.search(text) is not None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -175,16 +185,19 @@ def read_file(path: Path, resource_name: str | None = None) -> tuple[list[Item],
         raise FileProblems(
             [Problem(label, "", "", f"Cannot read the file: {error.strerror}.")]
         ) from None
-    text = _decode(label, data)
+    text, undecodable = _decode(label, data)
     resource = resource_of(path, resource_name)
     if kind == "json":
+        # One document: without those bytes there is no telling what it holds.
+        if undecodable:
+            raise FileProblems(list(undecodable.values()))
         items, problems = _read_json(label, text, resource)
     elif resource is None:
-        raise FileProblems([_unknown_resource(label)])
+        raise FileProblems([_unknown_resource(label), *undecodable.values()])
     elif kind == "ndjson":
-        items, problems = _read_ndjson(label, text, resource)
+        items, problems = _read_ndjson(label, text, resource, undecodable)
     else:
-        items, problems = _read_csv(label, text, resource)
+        items, problems = _read_csv(label, text, resource, undecodable)
     return _text_checked(items, problems), problems
 
 
@@ -246,9 +259,14 @@ def _read_json(
     return items, problems
 
 
-def _read_ndjson(label: str, text: str, resource: Resource) -> tuple[list[Item], list[Problem]]:
+def _read_ndjson(
+    label: str, text: str, resource: Resource, undecodable: dict[int, Problem]
+) -> tuple[list[Item], list[Problem]]:
     items, problems = [], []
     for number, line in enumerate(text.split("\n"), start=1):
+        if number in undecodable:
+            problems.append(undecodable[number])
+            continue
         if not line.strip():
             continue
         try:
@@ -267,75 +285,104 @@ def _read_ndjson(label: str, text: str, resource: Resource) -> tuple[list[Item],
     return items, problems
 
 
-def _read_csv(label: str, text: str, resource: Resource) -> tuple[list[Item], list[Problem]]:
+def _read_csv(
+    label: str, text: str, resource: Resource, undecodable: dict[int, Problem]
+) -> tuple[list[Item], list[Problem]]:
     reader = formats.read_csv(text)
     fields = resource.serializer().fields
-    items, problems = [], []
+    problems: list[Problem] = []
     try:
         header = next(reader, None)
-        if header is None:
-            raise FileProblems([Problem(label, "line 1", "", "The file is empty: no header.")])
-        header = [name.strip() for name in header]
-        unstorable = parsers.text_problems(
-            {f"column {number}": name for number, name in enumerate(header, start=1)}
+    except formats.csv.Error as error:
+        raise FileProblems(
+            [Problem(label, "line 1", "", _csv_error(error)), *undecodable.values()]
+        ) from None
+    if header is None:
+        raise FileProblems([Problem(label, "line 1", "", "The file is empty: no header.")])
+    if any(number in undecodable for number in range(1, reader.line_num + 1)):
+        # Without its column names no row can be read.
+        raise FileProblems(list(undecodable.values()))
+    header = [name.strip() for name in header]
+    unstorable = parsers.text_problems(
+        {f"column {number}": name for number, name in enumerate(header, start=1)}
+    )
+    if unstorable:
+        raise FileProblems(
+            [Problem(label, "line 1", where, message) for where, message in unstorable.items()]
         )
-        if unstorable:
-            raise FileProblems(
-                [Problem(label, "line 1", where, message) for where, message in unstorable.items()]
-            )
-        for name in header:
-            if name not in resource.columns:
-                problems.append(
-                    Problem(
-                        label,
-                        "line 1",
-                        name,
-                        f"Unknown column. The columns of {resource.name}: "
-                        f"{', '.join(resource.columns)}.",
-                    )
-                )
-        for name in {n for n in header if header.count(n) > 1}:
-            problems.append(Problem(label, "line 1", name, "The column is given twice."))
-        if resource.key not in header:
+    for name in header:
+        if name not in resource.columns:
             problems.append(
                 Problem(
-                    label, "line 1", resource.key, "Required column: records are matched on it."
+                    label,
+                    "line 1",
+                    name,
+                    f"Unknown column. The columns of {resource.name}: "
+                    f"{', '.join(resource.columns)}.",
                 )
             )
-        if problems:
-            raise FileProblems(problems)
-        end = reader.line_num
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            location = f"line {start}"
-            if len(row) != len(header):
-                problems.append(
-                    Problem(
-                        label,
-                        location,
-                        "",
-                        f"{len(row)} cells where the header has {len(header)} columns.",
-                    )
+    for name in {n for n in header if header.count(n) > 1}:
+        problems.append(Problem(label, "line 1", name, "The column is given twice."))
+    if resource.key not in header:
+        problems.append(
+            Problem(label, "line 1", resource.key, "Required column: records are matched on it.")
+        )
+    if problems:
+        raise FileProblems([*problems, *undecodable.values()])
+    problems += undecodable.values()
+    items = []
+    end = reader.line_num
+    while True:
+        # A row the csv module cannot read is a problem of its own line; the reader starts
+        # again on the next line, so the rows after it are checked too.
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except formats.csv.Error as error:
+            start, end = end + 1, max(reader.line_num, end + 1)
+            if not any(number in undecodable for number in range(start, end + 1)):
+                problems.append(Problem(label, f"line {start}", "", _csv_error(error)))
+            continue
+        start, end = end + 1, reader.line_num
+        if any(number in undecodable for number in range(start, end + 1)):
+            continue  # its bytes that are not UTF-8 are the problem of their line
+        if not any(cell.strip() for cell in row):
+            continue
+        location = f"line {start}"
+        if len(row) != len(header):
+            problems.append(
+                Problem(
+                    label,
+                    location,
+                    "",
+                    f"{len(row)} cells where the header has {len(header)} columns.",
                 )
+            )
+            continue
+        record: dict[str, Any] = {}
+        cells_read = True
+        for name, text_ in zip(header, row, strict=True):
+            try:
+                value = formats.parse_cell(fields[name], name, text_)
+            except formats.CellError as error:
+                problems.append(Problem(label, location, name, str(error)))
+                cells_read = False
                 continue
-            record: dict[str, Any] = {}
-            cells_read = True
-            for name, text_ in zip(header, row, strict=True):
-                try:
-                    value = formats.parse_cell(fields[name], name, text_)
-                except formats.CellError as error:
-                    problems.append(Problem(label, location, name, str(error)))
-                    cells_read = False
-                    continue
-                if value is not ...:
-                    record[name] = value
-            if cells_read:
-                items.append(Item(resource, label, location, record))
-    except formats.csv.Error as error:
-        problems.append(Problem(label, f"line {reader.line_num}", "", f"Not valid CSV: {error}."))
+            if value is not ...:
+                record[name] = value
+        if cells_read:
+            items.append(Item(resource, label, location, record))
     return items, problems
+
+
+def _csv_error(error: Exception) -> str:
+    if str(error) == "unexpected end of data":
+        return (
+            "Not valid CSV: a quoted cell that starts on this line is never closed (a quote in "
+            'a quoted cell is written twice: "").'
+        )
+    return f"Not valid CSV: {error}."
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ headers, raw non-ASCII bytes in the target, a malformed header, an unknown HTTP 
 answers on its own, with an HTML page (gunicorn/workers/base.py, `Worker.handle_error`). The API
 promises problem+json for every error, so this worker writes the same status gunicorn chooses
 with an `application/problem+json` body in the service's shape (events/problems.py), and logs
-as gunicorn does. policyapi/gunicorn.py selects it.
+as gunicorn does. It also refuses, the same way, what gunicorn's parser lets through but the API
+cannot answer (`refusal`: an HTTP/1.9 request, a gzip-coded body, CONNECT), and answers
+`OPTIONS *` itself. policyapi/gunicorn.py selects it.
 """
 
 import json
@@ -27,6 +29,40 @@ HEADER = (
     "and !#$%&'*+-.^_`|~), the value without control characters."
 )
 CHUNKED = "The chunked request body is malformed."
+FRAMING = (
+    "The request body's length cannot be told (RFC 9112, section 6): send one Content-Length "
+    "(a whole number), or `Transfer-Encoding: chunked` in HTTP/1.1 with `chunked` last and "
+    "once, never both."
+)
+UNSUPPORTED_CODING = (
+    "The request's Transfer-Encoding is not supported: this server decodes `chunked` only; "
+    "send the body without another coding (gzip, ...), chunked or with a Content-Length."
+)
+
+
+class MethodNotImplemented(Exception):
+    """CONNECT: this server is no proxy, and Django cannot route its `host:port` target."""
+
+
+def refusal(req: Any) -> BaseException | None:
+    """What gunicorn's parser lets through that this server refuses before Django: an HTTP/1
+    version other than 1.0 and 1.1 (gunicorn answers `HTTP/1.9 200 OK`), a transfer coding
+    beside `chunked` that nothing decodes (`gzip, chunked`: the application would read the
+    compressed bytes as the body), and CONNECT."""
+    if req.version not in ((1, 0), (1, 1)):
+        return errors.InvalidHTTPVersion(req.version)
+    for name, value in req.headers:
+        if name == "TRANSFER-ENCODING" and any(
+            coding.strip(" \t").lower() != "chunked" for coding in value.split(",")
+        ):
+            return errors.UnsupportedTransferCoding(value)
+    if req.method == "CONNECT":
+        return MethodNotImplemented(req.method)
+    return None
+
+
+# The API's methods, for `OPTIONS *` (a question about the server, not about a resource).
+ALLOW = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 
 # The status gunicorn gives each error it raises before the application (the same choices as
 # Worker.handle_error, in the same order: a subclass before its base), and what the client can
@@ -57,11 +93,8 @@ CLIENT_ERRORS: tuple[
         "The HTTP version is malformed or not supported: this server speaks HTTP/1.0 and 1.1.",
     ),
     ((errors.InvalidHeader, errors.InvalidHeaderName, errors.ObsoleteFolding), 400, HEADER),
-    (
-        errors.UnsupportedTransferCoding,
-        501,
-        "The request's Transfer-Encoding is not supported: send `chunked` or a Content-Length.",
-    ),
+    (errors.UnsupportedTransferCoding, 501, UNSUPPORTED_CODING),
+    (MethodNotImplemented, 501, "CONNECT is not implemented: this server is not a proxy."),
     (
         errors.ExpectationFailed,
         417,
@@ -87,6 +120,16 @@ def client_error(exc: BaseException) -> tuple[int, str] | None:
     for one of the server's own making."""
     if isinstance(exc, SERVER_FAULTS):
         return None
+    # RFC 9112 section 6.3: a Transfer-Encoding that does not end with chunked leaves the body's
+    # length unknown, a 400 whatever its codings (gunicorn raises 501 for one it does not know,
+    # a malformed header for the rest); so are chunked twice, in HTTP/1.0, or beside a
+    # Content-Length, and a malformed Content-Length.
+    if isinstance(exc, errors.UnsupportedTransferCoding) and (
+        exc.hdr.rpartition(",")[2].strip(" \t").lower() != "chunked"
+    ):
+        return 400, FRAMING
+    if isinstance(exc, errors.InvalidHeader) and exc.hdr in ("TRANSFER-ENCODING", "CONTENT-LENGTH"):
+        return 400, FRAMING
     for kinds, status, detail in CLIENT_ERRORS:
         if isinstance(exc, kinds):
             return status, detail
@@ -111,8 +154,24 @@ def problem_response(status: int, detail: str) -> bytes:
     return head.encode("ascii") + body
 
 
+def options_response() -> bytes:
+    """The answer to `OPTIONS *`: the methods the server supports, no body."""
+    return (
+        f"HTTP/1.1 200 OK\r\nAllow: {ALLOW}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode("ascii")
+
+
 class ProblemThreadWorker(ThreadWorker):
     """The gthread worker; only the answer to a request it refuses differs."""
+
+    def handle_request(self, req: Any, conn: Any) -> bool:
+        refused = refusal(req)
+        if refused is not None:
+            raise refused  # answered by handle_error, as gunicorn's own refusals
+        if req.uri == "*":  # gunicorn allows it with OPTIONS only
+            util.write_nonblock(conn.sock, options_response())
+            return False
+        return bool(super().handle_request(req, conn))
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         addr = addr or ("", -1)  # a Unix socket has no address

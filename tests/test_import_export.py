@@ -562,3 +562,115 @@ def test_export_data_writes_one_collection_to_standard_output(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "slug,name,description,parent,citations"
     assert len(lines) == 1 + Topic.objects.count()
+
+
+# Audit: one line that is not UTF-8 hid every other problem of the file, and so did a row the
+# csv module could not read (a cell over its field limit): the README promises every problem,
+# each on its line, beside the validation errors of the other rows.
+NOT_UTF8 = "Not UTF-8 text (byte {} of the line): save the file as UTF-8."
+
+
+def test_a_line_that_is_not_utf8_is_a_problem_beside_those_of_the_other_lines(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.ndjson"
+    path.write_bytes(
+        b'{"slug":"audit-n1","name":"\\u0000"}\n'
+        b'{"slug":"audit-x","name":"a\xffb"}\n'
+        b'{"slug":"audit-n2","name":"\\ud800"}\n'
+        b'{"slug":"audit-fine","name":"Fine"}\n'
+    )
+
+    assert rejected(path) == [
+        "3 problem(s); nothing was written.",
+        f"{path}:line 1: name: {NUL}",
+        f"{path}:line 2: {NOT_UTF8.format(28)}",
+        f"{path}:line 3: name: {SURROGATE}",
+    ]
+    assert not Topic.objects.filter(slug="audit-fine").exists()
+
+
+def test_a_csv_row_that_is_not_utf8_is_a_problem_of_its_line_beside_the_others(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_bytes(
+        b"slug,name,description\n"
+        b"latin-1,Jos\xe9,\n"
+        b'multi-line,M,"first line\n'
+        b'second \xff line"\n'
+        b"bad-slug!,Bad,\n"
+        b"fine,Fine,\n"
+    )
+
+    assert rejected(path) == [
+        "3 problem(s); nothing was written.",
+        f"{path}:line 2: {NOT_UTF8.format(12)}",
+        f"{path}:line 4: {NOT_UTF8.format(8)}",
+        f'{path}:line 5: slug: Enter a valid "slug" consisting of letters, numbers, underscores '
+        "or hyphens.",
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_csv_header_that_is_not_utf8_is_the_only_problem_listed(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_bytes(b"slug,n\xe4me\nfine,Fine\nlatin-1,Jos\xe9\n")
+
+    # Without its column names no row can be read; every line that is not UTF-8 is listed.
+    assert rejected(path)[1:] == [
+        f"{path}:line 1: {NOT_UTF8.format(7)}",
+        f"{path}:line 3: {NOT_UTF8.format(12)}",
+    ]
+
+
+def test_a_json_file_that_is_not_utf8_is_a_problem_at_each_such_line(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.json"
+    path.write_bytes(b'[{"slug": "a", "name": "\xff"},\n {"slug": "b", "name": "ok"},\n "\xe9"]')
+
+    # One document: what it holds is unknown without those bytes, so nothing else is checked.
+    assert rejected(path)[1:] == [
+        f"{path}:line 1: {NOT_UTF8.format(25)}",
+        f"{path}:line 3: {NOT_UTF8.format(3)}",
+    ]
+
+
+def test_csv_rows_the_csv_module_cannot_read_are_problems_of_their_lines(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_text(
+        "slug,name,description\n"
+        f"big,{'x' * 200_000},d\n"  # over the csv module's default field limit of 131072
+        "wrong,count\n"
+        '"after"quote,A,\n'
+        "fine,Fine,\n"
+        'open,"never closed,d\n'
+        "swallowed,S,s\n"
+    )
+
+    assert rejected(path) == [
+        "4 problem(s); nothing was written.",
+        f"{path}:line 2: name: Ensure this value has at most 200 characters (it has 200000).",
+        f"{path}:line 3: 2 cells where the header has 3 columns.",
+        f"{path}:line 4: Not valid CSV: ',' expected after '\"'.",
+        f"{path}:line 6: Not valid CSV: a quoted cell that starts on this line is never closed "
+        '(a quote in a quoted cell is written twice: "").',
+    ]
+    assert not Topic.objects.filter(slug="fine").exists()
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_imported(
+    tmp_path: Path, importer: User
+) -> None:
+    body = "A long article. " * 10_000  # 160,000 characters, as a JSON file may hold
+    path = tmp_path / "sources.csv"
+    path.write_text(f"slug,title,publisher,body\nlong-article,A long article,Reuters,{body}\n")
+
+    import_files(path)
+
+    assert Source.objects.get(slug="long-article").body == body

@@ -9,11 +9,13 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,30 +26,42 @@ FAR_FUTURE = "max-age=315360000, public, immutable"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port: any, or the first free one of TEST_SERVER_PORTS (`8130-8139`) when a
+    machine shared with other servers sets it."""
+    first, _, last = (os.environ.get("TEST_SERVER_PORTS") or "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise OSError(f"No free port in TEST_SERVER_PORTS={os.environ['TEST_SERVER_PORTS']}")
 
 
 class Server:
-    def __init__(self, url: str, log: Path, static_root: Path) -> None:
-        self.url, self.log, self.static_root = url, log, static_root
+    def __init__(self, url: str, log: Path, static_root: Path, env: dict[str, str]) -> None:
+        self.url, self.log, self.static_root, self.env = url, log, static_root, env
 
     def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(self.url + path, headers=headers)  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our server)
             return response.status, dict(response.headers), response.read()
 
-    def raw(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Send `request` as is on a new connection; the status, headers and body of the
-        answer (the server closes the connection after it)."""
+    def exchange(self, request: bytes) -> bytes:
+        """Send `request` as is on a new connection; the whole answer (the server closes the
+        connection after it)."""
         host, port = self.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             sock.sendall(request)
             answer = b""
             while chunk := sock.recv(65536):
                 answer += chunk
-        head, _, body = answer.partition(b"\r\n\r\n")
+        return answer
+
+    def raw(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers and body of the answer to `request`, sent as is."""
+        head, _, body = self.exchange(request).partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         headers = dict(line.split(": ", 1) for line in header_lines)
         return int(status_line.split()[1]), headers, body
@@ -58,13 +72,14 @@ class Server:
         ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """gunicorn in production mode (debug off, hashed static files) on a port of its own."""
-    work = tmp_path_factory.mktemp("serve")
+@contextmanager
+def serving(work: Path, **settings: str) -> Iterator[Server]:
+    """gunicorn in production mode (debug off, hashed static files) on a port of its own, with
+    `settings` added to its environment."""
     port = free_port()
     # Production as the README's Deployment section configures it, but for plain HTTP.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.pop("FORWARDED_ALLOW_IPS", None)
     env.update(
         DJANGO_SECRET_KEY="k3$Jx9!pQ2vL8@wZr5&nT1yB6^cF4mH7*uD0eG3sA9jK2lP8qW5",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -75,6 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         PORT=str(port),
         WEB_CONCURRENCY="1",
         GUNICORN_THREADS="2",
+        **settings,
     )
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
@@ -100,10 +116,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 time.sleep(0.1)
         else:
             pytest.fail(f"gunicorn did not answer: {log.read_text()}")
-        yield Server(url, log, work / "static")
+        yield Server(url, log, work / "static", env)
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """gunicorn as the README deploys it, trusting no proxy (FORWARDED_ALLOW_IPS unset)."""
+    with serving(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def behind_a_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """gunicorn whose operator declared the loopback address a proxy (a load balancer)."""
+    with serving(tmp_path_factory.mktemp("proxied"), FORWARDED_ALLOW_IPS="127.0.0.1") as running:
+        yield running
 
 
 def asset_urls(html: bytes) -> list[str]:
@@ -274,3 +304,156 @@ def test_it_answers_a_malformed_request_line_with_a_400_problem(
         server.raw(request_line + b"\r\n" + HOST + b"\r\n"), 400, "Bad Request"
     )
     assert problem["detail"] == (detail or problem["detail"])
+
+
+# Audit: gunicorn answered `HTTP/1.9 200 OK` to an HTTP/1.9 request, passed `Transfer-Encoding:
+# gzip, chunked` to Django (which would read the compressed bytes as the body), called a body
+# whose length cannot be told a malformed header, and let Django answer `OPTIONS *` and CONNECT
+# with an HTML 404.
+@pytest.mark.parametrize("version", [b"1.2", b"1.9"])
+def test_it_answers_an_http_1_version_above_1_1_with_a_400_problem(
+    server: Server, version: bytes
+) -> None:
+    request = b"GET /api/v1/topics/ HTTP/" + version + b"\r\n" + HOST + b"\r\n"
+    answer = server.exchange(request)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    problem = assert_problem(server.raw(request), 400, "Bad Request")
+    assert problem["detail"] == (
+        "The HTTP version is malformed or not supported: this server speaks HTTP/1.0 and 1.1."
+    )
+
+
+FRAMING = (
+    "The request body's length cannot be told (RFC 9112, section 6): send one Content-Length "
+    "(a whole number), or `Transfer-Encoding: chunked` in HTTP/1.1 with `chunked` last and "
+    "once, never both."
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "headers"),
+    [
+        (b"1.1", b"Transfer-Encoding: gzip\r\n"),
+        (b"1.1", b"Transfer-Encoding: identity\r\n"),
+        (b"1.1", b"Transfer-Encoding: br\r\n"),
+        (b"1.1", b"Transfer-Encoding: chunked, gzip\r\n"),
+        (b"1.1", b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+        (b"1.1", b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"),
+        (b"1.0", b"Transfer-Encoding: chunked\r\n"),
+        (b"1.1", b"Content-Length: 5x\r\n"),
+    ],
+    ids=[
+        "gzip",
+        "identity",
+        "unknown",
+        "chunked-not-last",
+        "chunked-twice",
+        "with-length",
+        "http-1.0",
+        "bad-length",
+    ],
+)
+def test_it_answers_a_body_whose_length_cannot_be_told_with_a_400_problem(
+    server: Server, version: bytes, headers: bytes
+) -> None:
+    request = b"POST /api/v1/topics/ HTTP/" + version + b"\r\n" + HOST + headers + b"\r\n"
+    problem = assert_problem(server.raw(request + b"0\r\n\r\n"), 400, "Bad Request")
+    assert problem["detail"] == FRAMING
+
+
+@pytest.mark.parametrize("codings", [b"gzip, chunked", b"identity, chunked", b"br,chunked"])
+def test_it_answers_a_transfer_coding_beside_chunked_with_a_501_problem(
+    server: Server, codings: bytes
+) -> None:
+    request = (
+        b"POST /api/v1/topics/ HTTP/1.1\r\n"
+        + HOST
+        + b"Transfer-Encoding: "
+        + codings
+        + b"\r\n\r\n0\r\n\r\n"
+    )
+    problem = assert_problem(server.raw(request), 501, "Not Implemented")
+    assert problem["detail"] == (
+        "The request's Transfer-Encoding is not supported: this server decodes `chunked` only; "
+        "send the body without another coding (gzip, ...), chunked or with a Content-Length."
+    )
+
+
+def test_it_answers_options_asterisk_with_the_servers_methods(server: Server) -> None:
+    answer = server.exchange(b"OPTIONS * HTTP/1.1\r\n" + HOST + b"\r\n")
+
+    assert answer == (
+        b"HTTP/1.1 200 OK\r\nAllow: GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE\r\n"
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+
+
+def test_it_answers_connect_with_a_501_problem(server: Server) -> None:
+    request = b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n"
+    problem = assert_problem(server.raw(request), 501, "Not Implemented")
+    assert problem["detail"] == "CONNECT is not implemented: this server is not a proxy."
+
+
+# Audit: gunicorn's default forwarded_allow_ips trusted the loopback peer, so a client's
+# `SCRIPT_NAME: /evil` was a 500 ("The server is misconfigured") and its X-Forwarded-Proto
+# made every URL of the answer https.
+def test_it_trusts_no_forwarded_scheme_unless_a_proxy_is_declared(
+    server: Server, behind_a_proxy: Server
+) -> None:
+    for running, scheme in ((server, "http"), (behind_a_proxy, "https")):
+        status, _, body = running.get("/api/v1/", **{"X-Forwarded-Proto": "https"})
+        assert status == 200
+        port = running.url.rpartition(":")[2]
+        assert json.loads(body)["events"] == f"{scheme}://127.0.0.1:{port}/api/v1/events/"
+
+
+def test_a_script_name_header_changes_nothing_from_any_peer(
+    server: Server, behind_a_proxy: Server
+) -> None:
+    for running in (server, behind_a_proxy):
+        request = (
+            b"GET /api/v1/ HTTP/1.1\r\n" + HOST + b"SCRIPT_NAME: /evil\r\nPATH_INFO: /x\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+        status, headers, body = running.raw(request)
+        assert (status, headers["Content-Type"]) == (200, "application/json")
+        assert json.loads(body)["events"] == "http://127.0.0.1/api/v1/events/"
+
+
+# Audit: an export cut by a database failure mid-stream wrote gunicorn's traceback over many
+# plain-text lines, as were its start-up lines and warnings: every record is one JSON line.
+def test_every_line_gunicorn_logs_is_one_json_record(server: Server) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "generate_synthetic", "--events", "1200", "--seed", "3"],
+        cwd=ROOT,
+        env=server.env,
+        check=True,
+        capture_output=True,
+    )
+    server.raw(b"GET /api/v1/events/ HTTP/1.9\r\n" + HOST + b"\r\n")  # a warning
+    database = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET /api/v1/events/export/?format=csv HTTP/1.1\r\n" + HOST + b"\r\n")
+        sock.recv(1024)  # the export's first chunk was read: the stream has begun
+        with sqlite3.connect(database) as tables:
+            tables.execute("ALTER TABLE events_event RENAME TO events_event_gone")
+        try:
+            while sock.recv(65536):
+                pass
+        finally:
+            with sqlite3.connect(database) as tables:
+                tables.execute("ALTER TABLE events_event_gone RENAME TO events_event")
+
+    for _ in range(50):
+        text = server.log.read_text()
+        if "Error handling request" in text:
+            break
+        time.sleep(0.1)
+    records = [json.loads(line) for line in text.splitlines()]  # each line is JSON
+    by_gunicorn = [r for r in records if r["logger"] == "gunicorn.error"]
+    assert by_gunicorn[0]["message"].startswith("Starting gunicorn")
+    assert any(r["message"].startswith("Invalid request from ip=127.0.0.1") for r in by_gunicorn)
+    [cut] = [r for r in by_gunicorn if r["message"] == "Error handling request"]
+    assert cut["level"] == "ERROR"
+    assert "no such table: events_event" in cut["traceback"]
