@@ -10,6 +10,7 @@ Conventions, the same on every collection:
   naming the parameter; so is an unknown parameter: nothing is ever silently ignored.
 """
 
+import csv
 import datetime
 import re
 from collections.abc import Callable, Iterable
@@ -271,12 +272,32 @@ class TextListField(_MultiValueMixin, forms.Field):
                 )
 
 
+class QuotedCommaSeparatedWidget(forms.SelectMultiple):
+    """Reads free-text values as CSV does: `?p=a,b&p=c` is ["a", "b", "c"], and a value that
+    holds a comma is quoted, `?p="Smith, Jones",Reuters` (a quote inside one doubled)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str] | None:
+        if name not in data:
+            return None
+        raw = data.getlist(name) if isinstance(data, QueryDict) else [data[name]]
+        parts: list[str] = []
+        for value in raw:
+            try:
+                [row] = csv.reader([str(value)], skipinitialspace=True, strict=True)
+            except (csv.Error, ValueError):
+                raise ValidationError(
+                    {name: ['Unbalanced quotes: quote a value that holds a comma, "a, b".']}
+                ) from None
+            parts += [part.strip() for part in row] or [""]
+        return parts
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class TextListFilter(filters.Filter):
     field_class = TextListField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", CommaSeparatedWidget)
+        kwargs.setdefault("widget", QuotedCommaSeparatedWidget)
         super().__init__(*args, **kwargs)
 
 
@@ -795,7 +816,8 @@ class SourceFilter(FilterSet):
     publisher = TextListFilter(
         method="filter_publisher",
         max_length=200,
-        help_text="Publisher name(s), exact but in any case.",
+        help_text="Publisher name(s), exact but in any case; a name no source has is a 400. "
+        'Quote a name that holds a comma, as CSV does: `"Smith, Jones",Reuters`.',
     )
     q = SearchFilter(fields=search.SOURCE_FIELDS)
     updated_since = updated_since_filter()
@@ -812,6 +834,24 @@ class SourceFilter(FilterSet):
         condition = Q()
         for part in value:
             condition |= Q(publisher__iexact=part)
+        # A publisher no source has is a 400, as a slug that names nothing is: a name split
+        # at a comma it holds ("Smith, Jones" as "Smith" and "Jones") is not silently a smaller
+        # answer.
+        known = {
+            p.casefold()
+            for p in Source.objects.filter(condition).values_list("publisher", flat=True)
+        }
+        unknown = [part for part in value if part.casefold() not in known]
+        if unknown:
+            raise ValidationError(
+                {
+                    name: [
+                        f"No source has the publisher {part!r} (quote a name that holds a "
+                        'comma: "Smith, Jones").'
+                        for part in unknown
+                    ]
+                }
+            )
         return qs.filter(condition)
 
 

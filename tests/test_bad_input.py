@@ -697,12 +697,16 @@ def test_a_write_takes_a_source_retrieval_time_in_ascii_only(editor: TokenClient
 def test_it_treats_injection_looking_text_as_text_in_searches(
     client: Client, path: str, value: str
 ) -> None:
-    """Free text (`q`, `publisher`) may hold anything: it is searched for, never run."""
+    """Free text (`q`, `publisher`) may hold anything: it is searched for, never run (a
+    publisher that no source has is a 400 that quotes the name as given)."""
     before = rows()
-    for name in ("q", "publisher") if path == "/api/v1/sources/" else ("q",):
-        response = client.get(path, {name: value})
-        assert response.status_code == 200
-        assert response.json()["count"] == 0
+    response = client.get(path, {"q": value})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    if path == "/api/v1/sources/":
+        response = client.get(path, {"publisher": f'"{value}"'})
+        assert_problem(response, 400, "publisher")
+        assert repr(value) in response.json()["errors"]["publisher"][0]
     assert rows() == before
 
 
@@ -826,3 +830,27 @@ def test_a_write_to_a_url_that_names_nothing_is_a_404_not_a_csrf_failure(
     response = editor.send(method, path, {})
     assert response.status_code == 404, response.content[:200]
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_publisher_whose_name_holds_a_comma_is_quoted_and_an_unknown_one_is_refused(
+    client: Client,
+) -> None:
+    """`?publisher=Smith, Jones` read "Smith" and "Jones" and answered Smith's sources alone;
+    a quoted name holds its comma, and a name no source has is a 400 naming it."""
+    from . import factories as f
+
+    f.SourceFactory.create(publisher="Smith, Jones", slug="smith-jones")
+    f.SourceFactory.create(publisher="Smith", slug="smith")
+
+    def slugs(query: dict[str, Any]) -> list[str]:
+        response = client.get("/api/v1/sources/", query)
+        assert response.status_code == 200, response.content[:300]
+        return sorted(row["slug"] for row in response.json()["results"])
+
+    assert slugs({"publisher": '"Smith, Jones"'}) == ["smith-jones"]
+    assert slugs({"publisher": '"smith, jones",SMITH'}) == ["smith", "smith-jones"]
+    assert slugs({"publisher": ["Smith", '"Smith, Jones"']}) == ["smith", "smith-jones"]
+    response = client.get("/api/v1/sources/", {"publisher": "Smith, Jones"})
+    assert_problem(response, 400, "publisher")
+    assert "'Jones'" in response.json()["errors"]["publisher"][0]
+    assert_problem(client.get("/api/v1/sources/", {"publisher": '"Smith'}), 400, "publisher")
