@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from django.utils.functional import Promise
-from rest_framework import renderers
+from rest_framework import exceptions, renderers
 from rest_framework.negotiation import DefaultContentNegotiation
 
 
@@ -85,12 +85,55 @@ class ContentNegotiation(DefaultContentNegotiation):
         format_suffix: str | None = None,
     ) -> tuple[renderers.BaseRenderer, str]:
         listed = list(available)
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        override = self.settings.URL_FORMAT_OVERRIDE
         if (
             format_suffix is None
             and listed
             and listed[0].media_type == JSONRenderer.media_type
-            and request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_JSON_ACCEPTS
-            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+            and accept in PLAIN_JSON_ACCEPTS
+            and override not in request.query_params
         ):
             return listed[0], JSONRenderer.media_type
+        wanted = format_suffix or request.query_params.get(override)
+        if wanted is not None and not any(r.format == wanted for r in listed):
+            # DRF answers an unknown format with a bare 404 ("Not found."): it names nothing.
+            formats = ", ".join(dict.fromkeys(str(r.format) for r in listed))
+            raise exceptions.ValidationError({override: [f"{wanted!r} is not one of: {formats}."]})
+        if "q=0" in accept.replace(" ", ""):
+            # DRF's negotiation ignores q: a media type the client refuses (q=0) is left out.
+            listed = [r for r in listed if acceptable(accept, r.media_type)]
+            if not listed:
+                raise exceptions.NotAcceptable()
         return super().select_renderer(request, listed, format_suffix)
+
+
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their quality (1 when none is given)."""
+    ranges = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 1.0
+        if media:
+            ranges.append((media.lower(), quality))
+    return ranges
+
+
+def acceptable(accept: str, media_type: str) -> bool:
+    """Whether `media_type` is acceptable to the Accept header: the most specific range that
+    matches it (type/subtype, then type/*, then */*) has a quality above 0 (RFC 9110 12.5.1)."""
+    kind = media_type.split(";")[0].strip().lower()
+    main = kind.split("/")[0]
+    best: tuple[int, float] | None = None
+    for media, quality in _ranges(accept):
+        rank = 2 if media == kind else 1 if media == f"{main}/*" else 0 if media == "*/*" else -1
+        if rank >= 0 and (best is None or rank > best[0]):
+            best = (rank, quality)
+    return best is not None and best[1] > 0

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.urls import path, register_converter
 from django.views import View
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.exceptions import ValidationError
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -34,11 +36,31 @@ class PageOptions:
     ReDoc renderers are HTML templates that need data the description lacks (a 500)."""
 
     def options(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        return View.options(self, request, *args, **kwargs)  # type: ignore[arg-type]
+        response = View.options(self, request, *args, **kwargs)  # type: ignore[arg-type]
+        del response["Content-Type"]  # no body, so no type (Django's default says text/html)
+        return response
 
 
 class SchemaView(PageOptions, SpectacularAPIView):
-    pass
+    """The schema takes one parameter, `format` (`json` or `yaml`), at most once: anything
+    else is a 400 naming it, as on every other endpoint (it was ignored, or one `format` of
+    two kept)."""
+
+    @extend_schema(exclude=True)  # the schema does not describe itself
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        params = request.query_params
+        errors = {
+            name: (
+                ["Given more than once: give it once."]
+                if len(params.getlist(name)) > 1
+                else ["Unknown parameter: the schema takes only `format` (json or yaml)."]
+            )
+            for name in params
+            if name != "format" or len(params.getlist(name)) > 1
+        }
+        if errors:
+            raise ValidationError(errors)
+        return super().get(request, *args, **kwargs)
 
 
 class SwaggerView(PageOptions, SpectacularSwaggerView):

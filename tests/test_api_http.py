@@ -232,3 +232,63 @@ def test_it_chooses_the_renderer_drf_would_choose(accept: str | None, query: str
         return type(renderer), media_type
 
     assert chosen(ContentNegotiation()) == chosen(DefaultContentNegotiation())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events/",
+        "/api/v1/events/rubio-dar-phone-call-2025-04-07/",
+        "/api/v1/",
+        "/api/v1/schema/",
+    ],
+)
+def test_an_unknown_format_is_a_400_that_lists_the_formats(client: Client, path: str) -> None:
+    """DRF answers `?format=xml` with a bare 404 "Not found.", which names nothing."""
+    response = client.get(path, {"format": "xml"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    [message] = response.json()["errors"]["format"]
+    assert message.startswith("'xml' is not one of: ")
+    assert "json" in message
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["*/*;q=0", "application/json;q=0", "application/json;q=0, text/html;q=0", "*/*; q=0.0"],
+)
+@pytest.mark.parametrize("path", ["/api/v1/events/", "/api/v1/topics/trade/"])
+def test_a_media_type_refused_with_q_0_is_never_sent(
+    client: Client, path: str, accept: str
+) -> None:
+    response = client.get(path, HTTP_ACCEPT=accept)
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_q_0_refuses_only_what_it_names(client: Client) -> None:
+    response = client.get("/api/v1/events/", HTTP_ACCEPT="application/json, */*;q=0")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    response = client.get("/api/v1/events/", HTTP_ACCEPT="text/html;q=0, */*")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("bogus=1", "bogus"), ("lang=xx", "lang"), ("format=json&format=yaml", "format")],
+)
+def test_the_schema_takes_one_format_and_nothing_else(
+    client: Client, query: str, name: str
+) -> None:
+    response = client.get(f"/api/v1/schema/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [name]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/", "/api/v1/schema/"])
+def test_options_on_a_documentation_page_has_no_body_and_no_type(client: Client, path: str) -> None:
+    response = client.options(path)
+    assert response.status_code == 200
+    assert "GET" in response["Allow"]
+    assert response.content == b""
+    assert "Content-Type" not in response
