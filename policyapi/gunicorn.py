@@ -7,6 +7,7 @@ and a thread waiting costs far less than a process. One worker per core keeps ev
 
 import ipaddress
 import os
+from typing import Any
 
 
 def _count(name: str, default: int) -> int:
@@ -33,7 +34,24 @@ def _addresses(name: str) -> str:
 
 
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
-workers = _count("WEB_CONCURRENCY", os.cpu_count() or 1)
+# Rate limits are counted in the cache: in Redis when REDIS_URL is set, shared by every worker;
+# without it, in each worker's memory, so that N workers would let a client through N times its
+# rate (password guessing included). Without Redis, one worker process (its threads serve
+# requests at once) unless WEB_CONCURRENCY asks for more, which is then said at start-up.
+workers = _count("WEB_CONCURRENCY", (os.cpu_count() or 1) if os.environ.get("REDIS_URL") else 1)
+
+
+def when_ready(server: Any) -> None:
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "WEB_CONCURRENCY=%d without REDIS_URL: each worker counts rate limits on its own, so "
+            "a client gets %d times each rate (the login limit included); set REDIS_URL to "
+            "share them",
+            workers,
+            workers,
+        )
+
+
 # gthread, answering what gunicorn refuses before Django (an over-long request line, malformed
 # or too many headers) with problem+json instead of gunicorn's HTML page.
 worker_class = "policyapi.gunicorn_worker.ProblemThreadWorker"

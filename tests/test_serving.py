@@ -457,3 +457,38 @@ def test_every_line_gunicorn_logs_is_one_json_record(server: Server) -> None:
     [cut] = [r for r in by_gunicorn if r["message"] == "Error handling request"]
     assert cut["level"] == "ERROR"
     assert "no such table: events_event" in cut["traceback"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, 1),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/9"}, os.cpu_count() or 1),
+        ({"WEB_CONCURRENCY": "3"}, 3),
+    ],
+)
+def test_without_redis_one_worker_counts_every_rate_limit(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: int
+) -> None:
+    """Rate limits live in the cache; without Redis each worker keeps its own, so gunicorn runs
+    one worker unless told otherwise (and then warns at start-up)."""
+    import importlib.util
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", "policyapi/gunicorn.py")
+    assert spec is not None
+    assert spec.loader is not None
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    assert config.workers == expected
+    warnings: list[str] = []
+
+    class Log:
+        def warning(self, message: str, *args: object) -> None:
+            warnings.append(message % args)
+
+    config.when_ready(type("Server", (), {"log": Log()})())
+    assert bool(warnings) == (expected > 1 and "REDIS_URL" not in env)
