@@ -466,7 +466,8 @@ class SearchFilter(filters.CharFilter):
             "help_text",
             "Full-text search. Words are matched in any form (PostgreSQL stems them: 'tariffs' "
             "matches 'tariff'); all words must match; \"a phrase\", `or` and `-word` work as in a "
-            "web search engine. Results are ranked by relevance unless `ordering` is given.",
+            "web search engine. Results are ranked by relevance unless `ordering` is given, or "
+            "`cursor` (which pages in the list's order: the default one, or `ordering`).",
         )
         super().__init__(**kwargs)
 
@@ -474,7 +475,9 @@ class SearchFilter(filters.CharFilter):
         if value in (None, ""):
             return qs
         related = getattr(self.parent, "search_related", None)
-        ranked = "ordering" not in self.parent.data
+        # Ranked unless the client sorts (`ordering`) or pages by cursor, which needs a sort on
+        # the records' own columns: a search then comes in the list's order.
+        ranked = "ordering" not in self.parent.data and "cursor" not in self.parent.data
         return search.search(qs, value, self.search_fields, related=related, ranked=ranked)
 
 
