@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.messages import middleware as messages
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
 from django.utils.functional import SimpleLazyObject, empty
 
 from . import logs
@@ -125,6 +127,20 @@ class MalformedQueryMiddleware:
                     headers={"Cache-Control": "no-store"},
                 )
         return self.get_response(request)
+
+
+class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
+    """Django's ETags and 304s, with `If-Unmodified-Since` ignored: the API publishes no
+    Last-Modified date, and RFC 9110 (13.1.4) says a server without one ignores the header;
+    Django answered every such GET with an empty text/html 412. Preconditions are ETags:
+    `If-Match` and `If-None-Match`."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.has_header("Last-Modified"):
+            request.META.pop("HTTP_IF_UNMODIFIED_SINCE", None)
+        return super().process_response(request, response)
 
 
 class RequestSizeLimitMiddleware:

@@ -129,9 +129,10 @@ class PreconditionFailed(APIException):
     status_code = 412
     default_detail = "The record changed since you read it."
 
-    def __init__(self, etag: str) -> None:
+    def __init__(self, etag: str, detail: str | None = None) -> None:
         super().__init__(
-            "The record changed since you read it (its ETag is no longer the one you sent in "
+            detail
+            or "The record changed since you read it (its ETag is no longer the one you sent in "
             "If-Match): read it again, reapply your change, and send the new ETag."
         )
         self.etag = etag
@@ -231,6 +232,17 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             current = self.etag(instance)
             if not etag_matches(expected, current):
                 raise PreconditionFailed(current)
+        unwanted = self.request.headers.get("If-None-Match")
+        if unwanted is not None:
+            # RFC 9110 13.1.2: a write "only if the record is not this one" (or, with "*", only
+            # if there is none), and there is: 412, nothing written.
+            current = self.etag(instance)
+            if etag_matches(unwanted, current):
+                raise PreconditionFailed(
+                    current,
+                    'The record exists and matches If-None-Match ("*" matches any record): '
+                    "nothing was written.",
+                )
         return instance
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -200,7 +200,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every GET, and 304 Not Modified for a matching If-None-Match.
-    "django.middleware.http.ConditionalGetMiddleware",
+    "events.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Request bodies over the limit are refused (413) before anything reads them.

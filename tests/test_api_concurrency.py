@@ -262,3 +262,32 @@ def test_a_write_the_database_undoes_to_break_a_deadlock_is_a_409_not_an_outage(
     response = exception_handler(errors[0], {})
     assert response.status_code == 409
     assert "send it again" in response.data["detail"]
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
+def test_a_write_with_if_none_match_star_on_an_existing_record_is_refused(
+    editor: TokenClient, method: str
+) -> None:
+    """RFC 9110 13.1.2: `If-None-Match: *` means "only if there is no such record"; so does a
+    list holding the record's current ETag."""
+    current = editor.get(URL)
+    body = None if method == "DELETE" else {**current.json(), "description": "Mine."}
+    for header in ("*", current["ETag"], f'"other", {current["ETag"]}'):
+        response = editor.send(method, URL, body, HTTP_IF_NONE_MATCH=header)
+        assert response.status_code == 412, (header, response.content[:200])
+        assert response["ETag"] == current["ETag"]
+        assert response["Content-Type"] == "application/problem+json"
+    assert Topic.objects.get(slug="trade").description == current.json()["description"]
+    response = editor.send(method, URL, body, HTTP_IF_NONE_MATCH='"other"')
+    assert response.status_code != 412  # 200, or 409 for a DELETE of a topic still in use
+
+
+@pytest.mark.parametrize("path", [URL, "/api/v1/topics/"])
+def test_if_unmodified_since_is_ignored_without_a_last_modified_date(
+    client: Client, path: str
+) -> None:
+    """The API publishes no Last-Modified date, so RFC 9110 (13.1.4) has it ignore
+    If-Unmodified-Since (Django answered an empty text/html 412)."""
+    response = client.get(path, HTTP_IF_UNMODIFIED_SINCE="Mon, 01 Jan 1990 00:00:00 GMT")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
