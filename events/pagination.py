@@ -55,7 +55,7 @@ def whole_number(raw: str, minimum: int, maximum: int | None) -> int | None:
 
 
 def number_error(raw: str, minimum: int, maximum: int | None) -> str:
-    limit = f" and at most {maximum}" if maximum is not None else ""
+    limit = f" and at most {maximum}" if maximum is not None else " (at most 18 digits)"
     return f"Must be a whole number (digits 0-9) of at least {minimum}{limit}; got {raw!r}."
 
 

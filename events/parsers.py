@@ -77,6 +77,30 @@ def text_problems(data: Any) -> dict[str, str]:
     return problems
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: `{"name": "x", "name": "y"}` is refused, not
+    read as its last value (which of two a server keeps is not something a client can know)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _RepeatedKey(f"the key {key!r} appears twice in one object: send each key once")
+        data[key] = value
+    return data
+
+
+MAX_NUMBER_DIGITS = 4300  # Python's own limit on reading an integer, said in the API's words
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number has more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
 class JSONParser(parsers.JSONParser):
     """Reads at most MAX_REQUEST_BODY_BYTES (whatever Content-Length said), refuses the
     non-standard NaN and Infinity that Python's json module would otherwise accept, and
@@ -92,7 +116,12 @@ class JSONParser(parsers.JSONParser):
         if not body:
             raise exceptions.ParseError("The request body is empty; send a JSON object.")
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(
+                body.decode("utf-8"),
+                parse_constant=_reject_constant,
+                object_pairs_hook=_object,
+                parse_int=_integer,
+            )
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise exceptions.ParseError(f"The body is not valid JSON: {error}") from None
         problems = text_problems(data)

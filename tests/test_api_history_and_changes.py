@@ -277,11 +277,19 @@ def test_it_lets_a_client_mirror_the_data_set(editor: TokenClient) -> None:
         ),
         (
             {"after": "-1"},
-            {"after": ["Must be a whole number (digits 0-9) of at least 0; got '-1'."]},
+            {
+                "after": [
+                    "Must be a whole number (digits 0-9) of at least 0 (at most 18 digits); got '-1'."
+                ]
+            },
         ),
         (
             {"after": "\u00b2"},
-            {"after": ["Must be a whole number (digits 0-9) of at least 0; got '\u00b2'."]},
+            {
+                "after": [
+                    "Must be a whole number (digits 0-9) of at least 0 (at most 18 digits); got '\u00b2'."
+                ]
+            },
         ),
         (
             {"page_size": "\u0661\u0662"},

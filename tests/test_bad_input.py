@@ -854,3 +854,47 @@ def test_a_publisher_whose_name_holds_a_comma_is_quoted_and_an_unknown_one_is_re
     assert_problem(response, 400, "publisher")
     assert "'Jones'" in response.json()["errors"]["publisher"][0]
     assert_problem(client.get("/api/v1/sources/", {"publisher": '"Smith'}), 400, "publisher")
+
+
+@pytest.mark.parametrize(
+    ("path", "ordering"),
+    [
+        ("/api/v1/events/", "title,-title"),
+        ("/api/v1/events/", ["date", "-date"]),
+        ("/api/v1/tariff-measures/", "rate,announced_on,rate"),
+        ("/api/v1/events/export/", "title,title"),
+    ],
+)
+def test_a_sort_key_given_twice_is_refused(
+    client: Client, path: str, ordering: str | list[str]
+) -> None:
+    """The second could never change the order: a 400, not a key silently without effect."""
+    response = client.get(path, {"ordering": ordering})
+    assert_problem(response, 400, "ordering")
+    assert "given twice" in response.json()["errors"]["ordering"][0]
+
+
+def test_the_feed_says_how_long_a_number_may_be(client: Client) -> None:
+    response = client.get("/api/v1/changes/", {"after": "9223372036854775807"})
+    assert_problem(response, 400, "after")
+    assert "at most 18 digits" in response.json()["errors"]["after"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('{"slug": "dup", "name": "x", "name": "y"}', "'name' appears twice"),
+        ('{"slug": "dup", "name": "x", "citations": [{"source": "a", "source": "b"}]}', "twice"),
+        ('{"slug": "dup", "name": "x", "parent": ' + "9" * 5000 + "}", "more than 4300 digits"),
+    ],
+)
+def test_a_body_with_a_repeated_key_or_an_endless_number_is_refused(
+    editor: TokenClient, body: str, words: str
+) -> None:
+    before = rows()
+    response = editor.post("/api/v1/topics/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+    assert "sys.set_int_max_str_digits" not in response.json()["detail"]
+    assert rows() == before
