@@ -266,8 +266,9 @@ def finish_schema(
                         "content": {"application/problem+json": {"schema": problem_ref}},
                     },
                 )
-            # An export is streamed: no ETag (it would need the whole body first), no 304.
-            if method == "get" and "200" in responses and not path.endswith("/export/"):
+            # An export's ETag is a list's (the data version and the request), so it has one
+            # although it is streamed.
+            if method == "get" and "200" in responses:
                 responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
                 responses["304"] = {
                     "description": "Not modified: the `If-None-Match` ETag is current."

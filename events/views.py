@@ -405,8 +405,20 @@ class ExportMixin:
         return super().perform_content_negotiation(request, force)  # type: ignore[misc]
 
     def export_response(self, collection: str, queryset: QuerySet[Any]) -> Any:
+        """The export, with a list's ETag (the data version and the request): a client that
+        sends it back in If-None-Match gets a 304 until the next write, before any row is read.
+        The version is read before the rows, so a write while the file streams gives the next
+        request another ETag."""
         request: Request = self.request  # type: ignore[attr-defined]
-        return exports.response(RESOURCES[collection], queryset, request.accepted_renderer.format)
+        etag = list_etag(request, data_version())
+        if if_none_match(request, etag) is not None:  # named, or "*": there is a file to match
+            # A plain response: the export renderers write no bodies of their own (they stream).
+            return HttpResponse(status=304, headers={"ETag": etag})
+        response = exports.response(
+            RESOURCES[collection], queryset, request.accepted_renderer.format
+        )
+        response["ETag"] = etag
+        return response
 
 
 # --- events -----------------------------------------------------------------------------------

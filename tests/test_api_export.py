@@ -87,10 +87,10 @@ def test_rows_arrive_before_the_query_finishes(client: Client, monkeypatch: Any)
 
     assert len(first_chunk.splitlines()) == 3
     assert sum(len(chunk.splitlines()) for chunk in remaining) == 5
-    # One query for the events, then per chunk one per relation: countries, topics,
-    # participations (with participants) and their citations, outgoing relations and their
-    # citations, the events' citations.
-    assert len(first) == 1 + 7
+    # The data version (for the ETag), one query for the events, then per chunk one per
+    # relation: countries, topics, participations (with participants) and their citations,
+    # outgoing relations and their citations, the events' citations.
+    assert len(first) == 1 + 1 + 7
     assert len(rest) == 2 * 7
 
 
@@ -235,3 +235,24 @@ def test_a_database_failing_midway_raises_out_of_the_stream(
         next(chunks)
     assert len(first_chunk.splitlines()) == 1 + 3  # the header and the first chunk's records
     assert "Export of events.csv cut short by a database error" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events/export/", "/api/v1/tariff-measures/export/"])
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_an_export_carries_an_etag_that_revalidates_until_the_next_write(
+    client: Client, editor: Any, path: str, fmt: str
+) -> None:
+    first = client.get(path, {"format": fmt})
+    assert first.status_code == 200
+    etag = first["ETag"]
+    b"".join(first.streaming_content)  # type: ignore[attr-defined]
+    again = client.get(path, {"format": fmt}, HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again["ETag"]) == (304, etag)
+    assert client.get(path, {"format": "csv" if fmt == "ndjson" else "ndjson"})["ETag"] != etag
+    editor.patch(
+        "/api/v1/topics/trade/", '{"description": "Moved."}', content_type="application/json"
+    )
+    after = client.get(path, {"format": fmt}, HTTP_IF_NONE_MATCH=etag)
+    assert after.status_code == 200
+    assert after["ETag"] != etag
+    b"".join(after.streaming_content)  # type: ignore[attr-defined]
