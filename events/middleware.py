@@ -8,10 +8,12 @@ from urllib.parse import unquote, unquote_to_bytes
 from django.conf import settings
 from django.contrib.messages import middleware as messages
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.http.response import HttpResponseBase
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
 from django.utils.functional import SimpleLazyObject, empty
+from django.utils.http import escape_leading_slashes
 
 from . import logs
 from .problems import (
@@ -127,6 +129,30 @@ class MalformedQueryMiddleware:
                     headers={"Cache-Control": "no-store"},
                 )
         return self.get_response(request)
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308  # RFC 9110 15.4.9: the client repeats the same method and body
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's, redirecting a URL without its trailing slash to the slashed one with a 308 for
+    a write (the client sends the same method and body again; a 301 turns a POST into a GET,
+    and with DEBUG on Django raised a RuntimeError, a 500), a 301 for a read, neither with a
+    body or a text/html type."""
+
+    def get_full_path_with_slash(self, request: HttpRequest) -> str:
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.status_code == 404 and self.should_redirect_with_slash(request):
+            safe = request.method in ("GET", "HEAD", "OPTIONS")
+            redirect = HttpResponsePermanentRedirect if safe else PermanentRedirectKeepingMethod
+            response = redirect(self.get_full_path_with_slash(request))
+            del response["Content-Type"]
+        return super().process_response(request, response)
 
 
 class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):

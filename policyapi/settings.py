@@ -198,7 +198,7 @@ MIDDLEWARE = [
     # A 400 for a query string that is not UTF-8 once percent-decoded (Django would read U+FFFD).
     "events.middleware.MalformedQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "events.middleware.CommonMiddleware",
     # ETag on every GET, and 304 Not Modified for a matching If-None-Match.
     "events.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -292,3 +292,21 @@ def test_options_on_a_documentation_page_has_no_body_and_no_type(client: Client,
     assert "GET" in response["Allow"]
     assert response.content == b""
     assert "Content-Type" not in response
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_write_to_a_url_without_its_slash_is_redirected_keeping_its_method(
+    client: Client, method: str
+) -> None:
+    """308, so that the client sends the same method and body to the slashed URL (a 301
+    becomes a GET in most clients); no body, no text/html type."""
+    response = client.generic(method, "/api/v1/topics", "{}", content_type="application/json")
+    assert (response.status_code, response["Location"]) == (308, "/api/v1/topics/")
+    assert "Content-Type" not in response
+    assert response.content == b""
+
+
+def test_a_read_of_a_url_without_its_slash_is_redirected(client: Client) -> None:
+    response = client.get("/api/v1/events?country=PK")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/events/?country=PK")
+    assert "Content-Type" not in response
