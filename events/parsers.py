@@ -101,6 +101,25 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _check_media_type(media_type: str | None) -> None:
+    """`application/json` exactly (any case), with no charset or UTF-8's: DRF picks this parser
+    for `application/*` too (a wildcard, which only Accept may hold), and a body said to be in
+    another charset would be read as UTF-8 all the same (JSON is UTF-8: RFC 8259)."""
+    if media_type is None:
+        return
+    kind, *params = (part.strip() for part in media_type.split(";"))
+    charsets = [
+        value.strip().strip('"').lower()
+        for key, _, value in (param.partition("=") for param in params)
+        if key.strip().lower() == "charset"
+    ]
+    if kind.lower() != "application/json" or any(c not in ("utf-8", "utf8") for c in charsets):
+        raise exceptions.UnsupportedMediaType(
+            media_type,
+            detail=f"Unsupported media type {media_type!r}: send application/json (UTF-8).",
+        )
+
+
 class JSONParser(parsers.JSONParser):
     """Reads at most MAX_REQUEST_BODY_BYTES (whatever Content-Length said), refuses the
     non-standard NaN and Infinity that Python's json module would otherwise accept, and
@@ -109,6 +128,7 @@ class JSONParser(parsers.JSONParser):
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
     ) -> Any:
+        _check_media_type(media_type)
         limit = settings.MAX_REQUEST_BODY_BYTES
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:

@@ -898,3 +898,27 @@ def test_a_body_with_a_repeated_key_or_an_endless_number_is_refused(
     assert words in response.json()["detail"]
     assert "sys.set_int_max_str_digits" not in response.json()["detail"]
     assert rows() == before
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/*", "application/json; charset=latin-1", "application/json; charset=utf-16"],
+)
+def test_a_body_that_is_not_said_to_be_utf8_json_is_a_415(
+    editor: TokenClient, content_type: str
+) -> None:
+    before = rows()
+    response = editor.post(
+        "/api/v1/topics/", '{"slug": "ct", "name": "CT"}', content_type=content_type
+    )
+    assert response.status_code == 415, response.content[:200]
+    assert response["Content-Type"] == "application/problem+json"
+    assert rows() == before
+
+
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "application/json; charset=UTF-8"])
+def test_json_in_any_case_and_utf8_is_read(editor: TokenClient, content_type: str) -> None:
+    response = editor.post(
+        "/api/v1/topics/", '{"slug": "ct", "name": "CT"}', content_type=content_type
+    )
+    assert response.status_code == 201, response.content[:200]
