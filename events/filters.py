@@ -251,16 +251,6 @@ class OrderingField(BaseCSVField):
             )
         if value is not None and len(value) > MAX_VALUES:
             raise forms.ValidationError(f"At most {MAX_VALUES} sort keys.", code="too_many")
-        if value is not None:
-            names = [str(item).strip().lstrip("-") for item in value]
-            twice = sorted({name for name in names if names.count(name) > 1})
-            if twice:
-                # `title,-title`: the second key could never change the order.
-                raise forms.ValidationError(
-                    "Each sort key once: %(keys)s given twice.",
-                    code="repeated",
-                    params={"keys": ", ".join(twice)},
-                )
         return super().clean(value)
 
 
