@@ -224,7 +224,7 @@ def test_a_body_edit_racing_a_new_citation_of_it_never_leaves_the_citation_broke
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="deadlocks are PostgreSQL's")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_the_database_undoes_to_break_a_deadlock_is_a_409_not_an_outage() -> None:
     """A real deadlock between two transactions (each locks what the other wants): the one
     PostgreSQL undoes raises an OperationalError, which the API answers 409 (send it again),
