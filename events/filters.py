@@ -286,7 +286,12 @@ class QuotedCommaSeparatedWidget(forms.SelectMultiple):
                 [row] = csv.reader([str(value)], skipinitialspace=True, strict=True)
             except (csv.Error, ValueError):
                 raise ValidationError(
-                    {name: ['Unbalanced quotes: quote a value that holds a comma, "a, b".']}
+                    {
+                        name: [
+                            "Malformed quoting: a quoted value is the whole of its item, "
+                            'quotes balanced and nothing after them ("a, b",c).'
+                        ]
+                    }
                 ) from None
             parts += [part.strip() for part in row] or [""]
         return parts
@@ -497,9 +502,9 @@ def as_utc(moment: datetime.datetime) -> datetime.datetime:
 
 class UTCDateTimeField(IsoDateTimeField):
     def to_python(self, value: Any) -> datetime.datetime | None:
-        # Python's ISO parser overlooks some trailing garbage ("...00:00\x00") and reads any
-        # Unicode digit: ASCII only (events/literals.py).
-        if isinstance(value, str) and value and not literals.is_plain_datetime(value):
+        # Python's ISO parser overlooks some trailing garbage ("...00:00\x00"), reads any
+        # Unicode digit and ISO 8601's basic forms: RFC 3339's form only (events/literals.py).
+        if isinstance(value, str) and value and not literals.is_datetime(value, date_alone=True):
             raise forms.ValidationError(literals.DATETIME_FORMAT, code="invalid")
         parsed = super().to_python(value)
         return as_utc(parsed) if parsed is not None else None

@@ -126,8 +126,16 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _where(error: json.JSONDecodeError) -> str:
+    """json's message with its column ("Invalid control character at column 31")."""
+    if error.msg.endswith(" at"):
+        return f"{error.msg} column {error.colno}"
+    return f"{error.msg} (column {error.colno})"
+
+
 def _json_loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_refuse_constant)
+    # A key given twice in one object is a problem, as in the API (parsers.unique_keys).
+    return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=parsers.unique_keys)
 
 
 # A JSON string (with its escapes) or a bracket: what nesting is made of.
@@ -223,7 +231,7 @@ def _read_json(
                     label,
                     f"line {error.lineno}",
                     "",
-                    f"Not valid JSON: {error.msg} (column {error.colno}).",
+                    f"Not valid JSON: {_where(error)}.",
                 )
             ]
         ) from None
@@ -272,7 +280,7 @@ def _read_ndjson(
         try:
             record = _json_loads(line)
         except ValueError as error:
-            message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            message = _where(error) if isinstance(error, json.JSONDecodeError) else str(error)
             problems.append(Problem(label, f"line {number}", "", f"Not valid JSON: {message}."))
             continue
         except RecursionError:

@@ -13,6 +13,12 @@ field, never a guess.
 import re
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# RFC 3339's date-time (ISO 8601's extended form): a date, then T (or a space) and hh:mm with
+# optional seconds and fraction, then Z or an offset ±hh:mm, or none (UTC). A query parameter
+# may also give the date alone (midnight UTC).
+_TIME = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + _TIME)
+ISO_DATE_OR_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(" + _TIME + ")?")
 # A number as JSON writes one (JavaScript's String(1e-7) is "1e-7"), leading zeros allowed.
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
@@ -29,6 +35,9 @@ def is_number(value: str) -> bool:
     return NUMBER.fullmatch(value) is not None
 
 
-def is_plain_datetime(value: str) -> bool:
-    """ASCII, printable, with nothing around it: what ISO 8601 parsing may then be given."""
-    return value.isascii() and value.isprintable() and value == value.strip() and value != ""
+def is_datetime(value: str, *, date_alone: bool = False) -> bool:
+    """A date and time as above (or, with `date_alone`, a date without a time): Python's and
+    Django's parsers also read ISO 8601's basic form ("20250407T100000Z"), an hour alone
+    ("2025-04-07T10"), "2025-4-7T10:00" and "2025-04-07_10:00:00"."""
+    pattern = ISO_DATE_OR_DATETIME if date_alone else ISO_DATETIME
+    return pattern.fullmatch(value) is not None

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
+from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import escape_leading_slashes
 
@@ -166,6 +167,17 @@ class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
     ) -> HttpResponseBase:
         if not response.has_header("Last-Modified"):
             request.META.pop("HTTP_IF_UNMODIFIED_SINCE", None)
+        if request.method == "HEAD" and self.needs_etag(response):
+            # The body a GET would send is still here (the server drops it): HEAD gets the same
+            # ETag, and the same 304 (Django's middleware does this for GET only).
+            if not response.has_header("ETag"):
+                set_response_etag(response)
+            answered = get_conditional_response(
+                request,
+                etag=response["ETag"],
+                response=response,  # type: ignore[arg-type]  # needs_etag: not streaming
+            )
+            return answered or response
         return super().process_response(request, response)
 
 

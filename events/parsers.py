@@ -7,6 +7,7 @@ has. `text_problems` is that check; the importer (events/imports.py) runs it on 
 of a file, so both paths refuse the same input with the same messages.
 """
 
+import decimal
 import json
 from typing import IO, Any
 
@@ -77,17 +78,17 @@ def text_problems(data: Any) -> dict[str, str]:
     return problems
 
 
-class _RepeatedKey(ValueError):
+class RepeatedKey(ValueError):
     pass
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys are all different: `{"name": "x", "name": "y"}` is refused, not
     read as its last value (which of two a server keeps is not something a client can know)."""
     data: dict[str, Any] = {}
     for key, value in pairs:
         if key in data:
-            raise _RepeatedKey(f"the key {key!r} appears twice in one object: send each key once")
+            raise RepeatedKey(f"the key {key!r} appears twice in one object: send each key once")
         data[key] = value
     return data
 
@@ -139,8 +140,11 @@ class JSONParser(parsers.JSONParser):
             data = json.loads(
                 body.decode("utf-8"),
                 parse_constant=_reject_constant,
-                object_pairs_hook=_object,
+                object_pairs_hook=unique_keys,
                 parse_int=_integer,
+                # Exactly as written: a float would round 10.0000000000000000001 to 10.0 and
+                # 1e-400 to 0.0 before any field could say it has too many decimal places.
+                parse_float=decimal.Decimal,
             )
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise exceptions.ParseError(f"The body is not valid JSON: {error}") from None

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import get_script_prefix, get_urlconf
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -237,7 +237,9 @@ class RecordViewSet(viewsets.ModelViewSet[Any]):
             # RFC 9110 13.1.2: a write "only if the record is not this one" (or, with "*", only
             # if there is none), and there is: 412, nothing written.
             current = self.etag(instance)
-            if etag_matches(unwanted, current):
+            # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" names "x" too.
+            tags = [tag.strip().removeprefix("W/") for tag in unwanted.split(",")]
+            if "*" in tags or current in tags:
                 raise PreconditionFailed(
                     current,
                     'The record exists and matches If-None-Match ("*" matches any record): '
@@ -413,7 +415,9 @@ class ExportMixin:
         etag = list_etag(request, data_version())
         if if_none_match(request, etag) is not None:  # named, or "*": there is a file to match
             # A plain response: the export renderers write no bodies of their own (they stream).
-            return HttpResponse(status=304, headers={"ETag": etag})
+            not_modified = HttpResponse(status=304, headers={"ETag": etag})
+            del not_modified["Content-Type"]  # no body
+            return not_modified
         response = exports.response(
             RESOURCES[collection], queryset, request.accepted_renderer.format
         )
@@ -998,12 +1002,20 @@ def probe(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest]
     def answer(request: HttpRequest) -> HttpResponse:
         allow = {"Allow": "GET, HEAD, OPTIONS"}
         if request.method == "OPTIONS":
-            return HttpResponse(status=204, headers=allow)
+            listed = HttpResponse(status=204, headers=allow)
+            del listed["Content-Type"]  # no body
+            return listed
         if request.method not in ("GET", "HEAD"):
             return problem_response(405, f'Method "{request.method}" not allowed.', allow)
         return view(request)
 
     return answer
+
+
+@probe
+def site_root(request: HttpRequest) -> HttpResponse:
+    """`/`: to the API root (a read; any other method is a 405, as on the probes)."""
+    return HttpResponseRedirect(reverse("api:root"))
 
 
 @probe

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from events import views
 
@@ -37,7 +36,7 @@ urlpatterns = [
     ),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("", RedirectView.as_view(pattern_name="api:root", permanent=False)),
+    path("", views.site_root),
 ]
 
 handler400 = "events.problems.bad_request"

@@ -291,3 +291,12 @@ def test_if_unmodified_since_is_ignored_without_a_last_modified_date(
     response = client.get(path, HTTP_IF_UNMODIFIED_SINCE="Mon, 01 Jan 1990 00:00:00 GMT")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_weak_etag_in_if_none_match_names_the_record_on_a_write(editor: TokenClient) -> None:
+    current = editor.get(URL)
+    response = editor.send(
+        "PATCH", URL, {"description": "Mine."}, HTTP_IF_NONE_MATCH=f"W/{current['ETag']}"
+    )
+    assert response.status_code == 412
+    assert Topic.objects.get(slug="trade").description == current.json()["description"]

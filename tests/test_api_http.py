@@ -310,3 +310,32 @@ def test_a_read_of_a_url_without_its_slash_is_redirected(client: Client) -> None
     response = client.get("/api/v1/events?country=PK")
     assert (response.status_code, response["Location"]) == (301, "/api/v1/events/?country=PK")
     assert "Content-Type" not in response
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/",
+        "/api/v1/vocabularies/",
+        "/api/v1/changes/",
+        "/api/v1/topics/trade/history/",
+        "/api/v1/schema/",
+        "/api/v1/topics/trade/",
+        "/api/v1/events/",
+    ],
+)
+def test_head_carries_the_etag_get_does_and_its_304(client: Client, path: str) -> None:
+    etag = client.get(path)["ETag"]
+    head = client.head(path)
+    assert (head.status_code, head["ETag"]) == (200, etag)
+    assert client.head(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
+def test_the_site_root_only_redirects_reads(method: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert client.get("/")["Location"] == "/api/v1/"
+    response = client.generic(method, "/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert client.options("/")["Allow"] == "GET, HEAD, OPTIONS"

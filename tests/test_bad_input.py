@@ -640,7 +640,18 @@ VALID = {"number": "12", "date": "2025-04-07", "date-time": "2025-04-07T00:00:00
 MISREAD = {
     "number": ["1_2", " 12", "12 ", "+12", "\u00b2"],
     "date": ["04/07/2025", "Apr 7 2025", "2025-4-7", " 2025-04-07", "2025-04-07 "],
-    "date-time": [" 2025-04-07T00:00:00Z", "2025-04-07T00:00:00Z\u00a0"],
+    "date-time": [
+        " 2025-04-07T00:00:00Z",
+        "2025-04-07T00:00:00Z\u00a0",
+        # ISO 8601's basic and reduced forms, and what Django's fallback reads: not RFC 3339.
+        "20250407T000000Z",
+        "2025-04-07T10",
+        "2025-04-07T10Z",
+        "2025-4-7T10:00:00Z",
+        "2025-04-07_10:00:00",
+        "2025-04-07T10:00:00+0500",
+        "2025-04-07T10:00:00.Z",
+    ],
 }
 
 
@@ -681,15 +692,47 @@ def test_a_write_takes_dates_in_ascii_iso_form_only(
     assert_problem(response, 400, field)
 
 
-def test_a_write_takes_a_source_retrieval_time_in_ascii_only(editor: TokenClient) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\uff12\uff10\uff12\uff15-04-07T00:00:00Z",
+        "2025-04-07",
+        "20250407T100000Z",
+        "2025-4-7T10:00:00Z",
+        "2025-04-07T10:00:00+0500",
+    ],
+)
+def test_a_write_takes_a_source_retrieval_time_in_rfc_3339_form_only(
+    editor: TokenClient, value: str
+) -> None:
     source = apps.get_model("events", "Source").objects.order_by("slug").first()
     assert source is not None
     response = editor.patch(
-        f"/api/v1/sources/{source.slug}/",
-        {"retrieved_at": "\uff12\uff10\uff12\uff15-04-07T00:00:00Z"},
-        content_type="application/json",
+        f"/api/v1/sources/{source.slug}/", {"retrieved_at": value}, content_type="application/json"
     )
     assert_problem(response, 400, "retrieved_at")
+    good = editor.patch(
+        f"/api/v1/sources/{source.slug}/",
+        {"retrieved_at": "2025-04-07T10:00:00+05:00"},
+        content_type="application/json",
+    )
+    assert good.status_code == 200, good.content[:300]
+
+
+@pytest.mark.parametrize("rate", ["10.0000000000000000001", "1e-400", "0." + "0" * 400 + "1"])
+def test_a_rate_is_never_rounded_on_its_way_in(editor: TokenClient, rate: str) -> None:
+    """A JSON number is read as written: a float would make 10.0000000000000000001 a 10.0
+    and 1e-400 a 0.0, which the rate's 3 decimal places would then accept."""
+    measure = apps.get_model("events", "TariffMeasure").objects.order_by("slug").first()
+    assert measure is not None
+    response = editor.patch(
+        f"/api/v1/tariff-measures/{measure.slug}/",
+        '{"rate": ' + rate + "}",
+        content_type="application/json",
+    )
+    assert_problem(response, 400, "rate")
+    measure.refresh_from_db()
+    assert measure.rate != 0
 
 
 @pytest.mark.parametrize("value", [SQL, TEMPLATE], ids=["sql", "template"])

@@ -281,7 +281,7 @@ def test_files_with_errors_are_rejected_with_every_problem_listed(
     assert listed.splitlines()[0] == "9 problem(s); nothing was written."
     expected = [
         f"{tmp_path}/countries.ndjson:line 2: Not valid JSON: Expecting property name enclosed "
-        "in double quotes.",
+        "in double quotes (column 16).",
         f"{tmp_path}/events.csv:line 3: start_date: Date has wrong format. Use one of these "
         "formats instead: YYYY-MM-DD.",
         f"{tmp_path}/events.csv:line 4: topics[0]: No topic has the slug 'no-such-topic'.",
@@ -291,7 +291,7 @@ def test_files_with_errors_are_rejected_with_every_problem_listed(
         f"{tmp_path}/participants.csv:line 2: Not UTF-8 text (byte 12 of the line): save the "
         "file as UTF-8.",
         f"{tmp_path}/statements.json:line 1: Not valid JSON: Unterminated string starting at "
-        "(column 26).",
+        "column 26.",
         f"{tmp_path}/topics.csv:line 1: colour: Unknown column. The columns of topics: slug, "
         "name, description, parent, citations.",
     ]
@@ -397,7 +397,7 @@ def test_unstorable_text_in_an_ndjson_file_is_a_problem_of_its_line(
         f"{path}:line 3: slug: {SURROGATE}",
         f"{path}:line 4: {TOO_DEEP}",
         # A raw NUL byte is a control character JSON does not allow in a string.
-        f"{path}:line 5: Not valid JSON: Invalid control character at.",
+        f"{path}:line 5: Not valid JSON: Invalid control character at column 31.",
     ]
     assert not Topic.objects.filter(slug="fine").exists()
 
@@ -674,3 +674,14 @@ def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_imported(
     import_files(path)
 
     assert Source.objects.get(slug="long-article").body == body
+
+
+def test_a_key_given_twice_in_a_record_is_a_problem_as_in_the_api(
+    tmp_path: Path, importer: User
+) -> None:
+    path = tmp_path / "topics.ndjson"
+    path.write_text('{"slug": "dup", "name": "x", "name": "y"}\n', encoding="utf-8")
+    with pytest.raises(CommandError) as raised:
+        import_files(path)
+    assert "the key 'name' appears twice in one object" in str(raised.value)
+    assert not Topic.objects.filter(slug="dup").exists()

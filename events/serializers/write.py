@@ -9,6 +9,7 @@ from the API can be changed and written back. Fields the server manages (`url`, 
 anything computed) are accepted and ignored; any other unknown field is a 400.
 """
 
+import decimal
 from typing import Any
 
 from django.core import validators
@@ -124,7 +125,8 @@ class StrictDecimalField(serializers.DecimalField):
     """A number that must be sent as a JSON number (not "29")."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
+        # A JSON number: the parser reads one with a fraction or exponent as a Decimal.
+        if isinstance(data, bool) or not isinstance(data, (int, float, decimal.Decimal)):
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -140,12 +142,12 @@ class StrictDateField(serializers.DateField):
 
 
 class StrictDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date and time in ASCII (events/literals.py): DRF's also reads any Unicode
-    digit."""
+    """A date and time in RFC 3339's form, in digits 0-9 (events/literals.py): DRF's also reads
+    any Unicode digit, ISO 8601's basic forms and a date alone."""
 
     def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str) and not literals.is_plain_datetime(value):
-            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        if isinstance(value, str) and not literals.is_datetime(value):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][Z|+HH:MM|-HH:MM]")
         return super().to_internal_value(value)
 
 
