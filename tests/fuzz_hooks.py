@@ -1,9 +1,9 @@
 """Schemathesis hooks for the schema fuzzing (tests/test_fuzz.py, `make fuzz`).
 
-A filter naming a record (`topic=...`, `country=...`) must name one that exists, which no schema
-can say: a random slug is rightly a 400. For schema-valid (positive) cases, each such value is
-replaced by an existing record's identifier, chosen from the generated value so that the
-fuzzer still explores; negative cases keep whatever they generated.
+A filter naming a record (`topic=...`, `country=...`, `publisher=...`) must name one that
+exists, which no schema can say: a random slug is rightly a 400. For schema-valid (positive)
+cases, each such value is replaced by an existing record's identifier, chosen from the
+generated value so that the fuzzer still explores; negative cases keep whatever they generated.
 
 Paging rules tie parameters together, which a schema cannot state either (their descriptions
 do): `cursor` excludes `page`, takes `start` or a cursor from a `next` link, and needs a sort
@@ -16,7 +16,7 @@ from typing import Any
 
 import schemathesis
 
-from events.models import Country, Event, Participant, ParticipantKind, Topic
+from events.models import Country, Event, Participant, ParticipantKind, Source, Topic
 from events.pagination import CURSOR_START, DEFAULT_PAGE_SIZE, MAX_PAGE_DEPTH
 
 REFERENCES = {
@@ -29,6 +29,7 @@ REFERENCES = {
     "topic": "topics",
     "parent": "topics",
     "event": "events",
+    "publisher": "publishers",
 }
 
 
@@ -43,6 +44,14 @@ def _known() -> dict[str, list[str]]:
         ),
         "topics": list(Topic.objects.order_by("slug").values_list("slug", flat=True)),
         "events": list(Event.objects.order_by("slug").values_list("slug", flat=True)),
+        # A publisher filter names a publisher some source has (quoted as CSV quotes a value
+        # that holds a comma or a quote).
+        "publishers": [
+            f'"{name.replace(chr(34), chr(34) * 2)}"' if "," in name or '"' in name else name
+            for name in Source.objects.order_by("publisher")
+            .values_list("publisher", flat=True)
+            .distinct()
+        ],
     }
 
 
