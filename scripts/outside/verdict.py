@@ -22,12 +22,20 @@ Everything else fails the run: a server error, an undocumented status, content t
 a body the schema does not allow, invalid input accepted (2xx), valid input refused with any
 other status, a network error.
 
-Usage: verdict.py REPORT.xml
+One thing is neither: an operation schemathesis could not finish because Hypothesis could not
+replay a failing case ("Inconsistent results": the API's data changed between the run and the
+replay, a created record now existing, or Hypothesis itself crashed while describing it). That
+says nothing either way, so the operation is run again (`--retry-file`: its name is written
+there and the exit status is 3); the second run's verdict is final (without `--retry-file`, an
+operation that is flaky again fails).
+
+Usage: verdict.py REPORT.xml [--retry-file FILE]
 """
 
 import re
 import sys
 import xml.etree.ElementTree as ET  # schemathesis' own report, from this run
+from pathlib import Path
 
 TOLERATED = {("ST202", 400), ("ST202", 412), ("ST201", 412), ("ST201", 414), ("ST201", 431)}
 CASE = re.compile(r"^\d+\. Test Case ID: (\S+)$", re.MULTILINE)
@@ -60,11 +68,20 @@ def say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def main(path: str) -> int:
+FLAKY = "Inconsistent results: A test case failed on the first run but now succeeds"
+
+
+def main(path: str, retry_file: str | None = None) -> int:
     failed = tolerated = 0
+    retry: list[str] = []
     for testcase in ET.parse(path).getroot().iter("testcase"):  # noqa: S314  # our own file
         operation = testcase.get("name", "?")
         for element in [*testcase.iter("failure"), *testcase.iter("error")]:
+            text = element.text or element.get("message") or ""
+            if retry_file is not None and element.tag == "error" and FLAKY in text:
+                say(f"RETRY     {operation}: Hypothesis could not replay a case (run again)")
+                retry.append(operation)
+                continue
             for case in cases(element.text or element.get("message") or ""):
                 checks = CHECK.findall(case)
                 status_match = STATUS.search(case)
@@ -86,8 +103,20 @@ def main(path: str) -> int:
                 for curl in CURL.findall(case):
                     say(f"    {curl}")
     say(f"\nfuzz-outside: {failed} failure(s), {tolerated} tolerated (scripts/outside/verdict.py)")
-    return 1 if failed else 0
+    if failed:
+        return 1
+    if retry and retry_file is not None:
+        Path(retry_file).write_text("".join(f"{name}\n" for name in retry), encoding="utf-8")
+        say(f"fuzz-outside: {len(retry)} operation(s) to run again: {', '.join(retry)}")
+        return 3
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    arguments = sys.argv[1:]
+    retry_to = None
+    if "--retry-file" in arguments:
+        at = arguments.index("--retry-file")
+        retry_to = arguments[at + 1]
+        del arguments[at : at + 2]
+    sys.exit(main(arguments[0], retry_to))
